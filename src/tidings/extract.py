@@ -1,0 +1,241 @@
+"""Extraction: ``RawDocument`` records become ``Article`` records (clean text plus metadata).
+
+* ``text``: plain-text captures of web pages, cleaned by our own line classifier with
+  cross-document furniture detection (:mod:`tidings.clean`);
+* ``html``: trafilatura for the main text and page metadata (title, site name, authors, dates via
+  htmldate);
+* ``record``: text that already is an article (JSON records); only whitespace is normalised.
+
+The batch function :func:`extract_all` is pure: the same documents give the same articles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from .dates import parse_date
+from .errors import ExtractionError, InputError, MissingDependencyError
+from .records import Article, RawDocument, Rejection, content_id
+from .registry import Registry
+from .textutil import word_count
+
+__all__ = ["EXTRACTORS", "MIN_WORDS", "extract", "extract_all", "normalise_paragraphs"]
+
+#: Fewer words than this after extraction is not an article (a teaser, a failed extraction).
+MIN_WORDS = 15
+
+EXTRACTORS: Registry[str] = Registry("extractor")
+TEXT_EXTRACTOR = EXTRACTORS.register("capture-cleaner.v1")("text")
+HTML_EXTRACTOR = EXTRACTORS.register("trafilatura.v1")("html")
+RECORD_EXTRACTOR = EXTRACTORS.register("record.v1")("record")
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_NEWLINES = re.compile(r"\n\s*\n")
+
+
+def normalise_paragraphs(text: str) -> str:
+    """Fold runs of spaces, strip lines, and separate paragraphs by exactly one blank line.
+
+    A single line break inside a paragraph becomes a paragraph break too: in extracted and
+    scraped text a line is a block (a paragraph, a heading), and soft-wrapped prose is rare.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n\n".join(line for line in lines if line)
+
+
+def extract_all(
+    documents: Sequence[RawDocument], *, min_words: int = MIN_WORDS
+) -> tuple[list[Article], list[Rejection]]:
+    """Extract every document; the ones that fail become rejections.
+
+    Plain-text captures are cleaned as a batch: a short line that recurs across several captures
+    is site furniture, which no single capture can show.
+
+    Args:
+        documents: raw documents, in order.
+        min_words: texts shorter than this after extraction are rejected as ``too-short``.
+
+    Returns:
+        ``(articles, rejections)``; articles keep the input order, and an article read twice
+        (same id) is kept once.
+    """
+    captures = [d.text for d in documents if d.kind == "text" and d.text is not None]
+    recurring: frozenset[str] = frozenset()
+    if len(captures) > 1:
+        from .clean import recurring_lines
+
+        recurring = recurring_lines(captures)
+    articles: list[Article] = []
+    rejected: list[Rejection] = []
+    seen: set[str] = set()
+    for doc in documents:
+        try:
+            article = extract(doc, recurring=recurring, min_words=min_words)
+        except InputError as err:
+            rejected.append(Rejection(err.input, err.stage, err.reason, err.detail))
+            continue
+        if article.id not in seen:
+            seen.add(article.id)
+            articles.append(article)
+    return articles, rejected
+
+
+def extract(
+    doc: RawDocument, *, recurring: frozenset[str] = frozenset(), min_words: int = MIN_WORDS
+) -> Article:
+    """Extract one document into an article.
+
+    Args:
+        doc: the raw document.
+        recurring: normalised furniture lines seen across the batch (plain-text captures only).
+        min_words: the shortest text accepted as an article.
+
+    Raises:
+        ExtractionError: no article text could be found, or it is too short.
+        FetchError: the document is a bare URL (fetching happens before extraction).
+    """
+    if doc.kind == "text":
+        article = _from_capture(doc, recurring)
+    elif doc.kind == "html":
+        article = _from_html(doc)
+    elif doc.kind == "record":
+        article = _from_record(doc)
+    else:
+        raise ExtractionError(doc.source, f"cannot extract a document of kind {doc.kind!r}", reason="unsupported")
+    words = word_count(article.text)
+    if words < min_words:
+        raise ExtractionError(
+            doc.source,
+            f"extracted text is too short to be an article ({words} words, need {min_words})",
+            reason="too-short",
+        )
+    return article
+
+
+def _from_capture(doc: RawDocument, recurring: frozenset[str]) -> Article:
+    from .clean import clean_capture
+
+    raw = doc.text if doc.text is not None else doc.content.decode("utf-8", "replace")
+    cleaned = clean_capture(raw, recurring=recurring)
+    text = normalise_paragraphs(cleaned.text)
+    if not text:
+        raise ExtractionError(doc.source, "no article text left after removing page furniture", reason="no-article")
+    meta = doc.meta
+    title = _str(meta.get("title")) or cleaned.title
+    outlet = _str(meta.get("outlet")) or cleaned.dateline_outlet
+    site_key = None
+    if len(cleaned.template) >= 2:
+        # Captures sharing two or more template lines ("Listen Live", "Get short URL") come from
+        # one site, even when no line names it: they are not independent corroboration.
+        site_key = "template:" + content_id(*sorted(set(cleaned.template)), length=12)
+    return _article(
+        doc,
+        text=text,
+        title=title,
+        outlet=outlet,
+        published=parse_date(meta.get("published")) or cleaned.published,
+        crawled=doc.crawled or cleaned.crawled,
+        extractor="capture-cleaner.v1",
+        removed=cleaned.removed,
+        site_key=site_key,
+    )
+
+
+def _from_record(doc: RawDocument) -> Article:
+    text = normalise_paragraphs(doc.text or "")
+    if not text:
+        raise ExtractionError(doc.source, "record text is empty", reason="empty")
+    return _article(
+        doc,
+        text=text,
+        title=_str(doc.meta.get("title")),
+        outlet=_str(doc.meta.get("outlet")),
+        published=parse_date(doc.meta.get("published")),
+        crawled=doc.crawled,
+        extractor="record.v1",
+    )
+
+
+def _from_html(doc: RawDocument) -> Article:
+    try:
+        import trafilatura
+    except ImportError as exc:  # pragma: no cover - trafilatura is a core dependency
+        raise MissingDependencyError("HTML extraction needs trafilatura: pip install trafilatura") from exc
+    url = _str(doc.meta.get("url")) or (doc.source if doc.source.startswith(("http://", "https://")) else None)
+    try:
+        result = trafilatura.bare_extraction(
+            doc.content,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+        )
+    except Exception as exc:  # trafilatura raises assorted lxml/parser errors on broken markup
+        raise ExtractionError(doc.source, f"HTML could not be parsed ({type(exc).__name__}: {exc})") from exc
+    data: Mapping[str, Any] = result.as_dict() if result is not None else {}
+    text = normalise_paragraphs(_str(data.get("text")) or "")
+    if not text:
+        raise ExtractionError(doc.source, "no article text found in the page (is it an index or a login page?)")
+    meta = doc.meta
+    host = urlsplit(url).hostname if url else None
+    outlet = _str(meta.get("outlet")) or _str(data.get("sitename")) or _bare_host(host)
+    authors = _authors(meta.get("authors")) or _authors(data.get("author"))
+    return _article(
+        doc,
+        text=text,
+        title=_str(meta.get("title")) or _str(data.get("title")),
+        outlet=outlet,
+        # The record's own date wins; then the page's (htmldate). trafilatura's "filedate" is the
+        # time of extraction and is never used.
+        published=parse_date(meta.get("published")) or parse_date(data.get("date")),
+        crawled=doc.crawled,
+        authors=authors,
+        language=_str(meta.get("language")) or _str(data.get("language")),
+        url=url,
+        extractor="trafilatura.v1",
+        site_key=f"host:{_bare_host(host)}" if host else None,
+    )
+
+
+def _article(doc: RawDocument, *, text: str, title: str | None, **fields: Any) -> Article:
+    meta = doc.meta
+    fields.setdefault("authors", _authors(meta.get("authors")))
+    fields.setdefault("language", _str(meta.get("language")))
+    fields.setdefault("url", _str(meta.get("url")))
+    updated = fields.pop("updated", None) or parse_date(meta.get("updated"))
+    return Article(
+        id=content_id(title or "", text),
+        source=doc.source,
+        text=text,
+        title=title,
+        updated=updated,
+        **fields,
+    )
+
+
+def _str(value: object) -> str | None:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return None
+
+
+def _bare_host(host: str | None) -> str | None:
+    if not host:
+        return None
+    return host.removeprefix("www.")
+
+
+def _authors(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        parts: Iterable[str] = re.split(r";|\band\b|,(?=\s*[A-Z][a-z]+\s+[A-Z])", value)
+    elif isinstance(value, (list, tuple)):
+        parts = (v for v in value if isinstance(v, str))
+    else:
+        return ()
+    return tuple(p.strip() for p in parts if p.strip())

@@ -1,0 +1,216 @@
+"""The brief pipeline: inputs -> articles -> near-duplicates collapsed -> sentences -> cited brief.
+
+Reading happens at the edge (:mod:`tidings.sources`); every other step is a pure stage function.
+Before a brief is returned its citations are checked mechanically (:func:`verify_brief`): a
+citation that does not resolve to its span is a bug, and such a brief is never returned.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .dedupe import Deduper
+from .errors import CitationError, NothingUsableError, UsageError
+from .extract import MIN_WORDS, extract_all
+from .records import Article, Brief, DuplicateGroup, Rejection
+from .segment import SEGMENTER_NAME, segment
+from .sources import DEFAULT_MAX_BYTES, ReadResult, documents_from_texts, read_inputs
+from .summarize import ConceptSummarizer
+
+__all__ = ["brief", "brief_articles", "load", "source_labels", "verify_brief"]
+
+Input = str | Path | Mapping[str, Any]
+
+
+def load(
+    inputs: Iterable[Input], *, max_bytes: int = DEFAULT_MAX_BYTES, min_words: int = MIN_WORDS
+) -> tuple[list[Article], list[Rejection]]:
+    """Read and extract inputs into articles.
+
+    Args:
+        inputs: paths (``Path`` or ``str``), texts, or record mappings. A ``str`` is a path when
+            such a file or folder exists; a string with a line break, or with at least
+            ``min_words`` words, is a text (a plain-text capture); any other string is taken as
+            a path, so a mistyped path is reported as missing rather than read as text.
+        max_bytes: the largest file read.
+        min_words: the shortest extracted text accepted as an article.
+
+    Returns:
+        ``(articles, rejections)``.
+    """
+    paths: list[str | Path] = []
+    texts: list[str | Mapping[str, Any]] = []
+    for item in inputs:
+        if isinstance(item, Path):
+            paths.append(item)
+        elif isinstance(item, str):
+            if os.path.exists(item):
+                paths.append(item)
+            elif "\n" in item or len(item.split()) >= min_words:
+                texts.append(item)
+            else:
+                paths.append(item)
+        elif isinstance(item, Mapping):
+            texts.append(item)
+        else:
+            raise UsageError(f"inputs must be paths, texts or record dicts, got {type(item).__name__}")
+    read = ReadResult()
+    read.extend(read_inputs(paths, max_bytes=max_bytes))
+    read.extend(documents_from_texts(texts))
+    articles, rejected = extract_all(read.documents, min_words=min_words)
+    return articles, read.rejected + rejected
+
+
+def brief(
+    inputs: Iterable[Input],
+    *,
+    max_words: int | None = 150,
+    max_sentences: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    summarizer: ConceptSummarizer | None = None,
+    deduper: Deduper | None = None,
+) -> Brief:
+    """Make a cited brief of the story told by ``inputs``.
+
+    Args:
+        inputs: see :func:`load`.
+        max_words: word budget of the summary (``None`` for none; then set ``max_sentences``).
+        max_sentences: sentence budget.
+        max_bytes: the largest file read.
+        summarizer: the summariser (default ``extractive.v1`` with its default settings).
+        deduper: the near-duplicate detector (default ``minhash-lsh.v1``).
+
+    Returns:
+        The brief; ``brief.rejected`` lists every input that could not be used and why.
+
+    Raises:
+        NothingUsableError: no input gave an article (its ``rejected`` attribute lists why).
+        UsageError: a budget is not a positive integer.
+    """
+    for name, value in (("max_words", max_words), ("max_sentences", max_sentences)):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise UsageError(f"the {name} parameter of brief must be a positive integer or None, got {value!r}")
+    if max_words is None and max_sentences is None:
+        raise UsageError("brief needs a budget: set max_words, max_sentences or both")
+    articles, rejected = load(inputs, max_bytes=max_bytes)
+    if not articles:
+        raise NothingUsableError(_nothing_message(rejected), rejected=tuple(rejected))
+    return brief_articles(
+        articles,
+        rejected=rejected,
+        max_words=max_words,
+        max_sentences=max_sentences,
+        summarizer=summarizer,
+        deduper=deduper,
+    )
+
+
+def brief_articles(
+    articles: Sequence[Article],
+    *,
+    rejected: Sequence[Rejection] = (),
+    max_words: int | None = 150,
+    max_sentences: int | None = None,
+    summarizer: ConceptSummarizer | None = None,
+    deduper: Deduper | None = None,
+) -> Brief:
+    """Make a cited brief from articles already extracted (the pure part of :func:`brief`)."""
+    summarizer = summarizer or ConceptSummarizer()
+    deduper = deduper or Deduper()
+    groups = deduper.groups(articles)
+    copies = {c for g in groups for c in g.copies}
+    independent = [a for a in articles if a.id not in copies]
+    sentences = {a.id: segment(a) for a in independent}
+    labels = source_labels(articles, groups)
+    summary = summarizer.summarize(
+        independent,
+        sentences,
+        source_keys=labels,
+        max_words=max_words,
+        max_sentences=max_sentences,
+    )
+    result = Brief(
+        sentences=summary,
+        articles=tuple(articles),
+        duplicates=groups,
+        rejected=tuple(rejected),
+        methods={
+            "extract": ",".join(sorted({a.extractor for a in articles})),
+            "segment": SEGMENTER_NAME,
+            "dedupe": "minhash-lsh.v1",
+            "summarize": "extractive.v1",
+        },
+        max_words=max_words,
+        max_sentences=max_sentences,
+    )
+    verify_brief(result)
+    return result
+
+
+def source_labels(articles: Sequence[Article], groups: Sequence[DuplicateGroup] = ()) -> dict[str, str]:
+    """Name the independent source behind each article, for corroboration counts and display.
+
+    Articles with the same outlet are one source. Articles whose outlet is unknown but which
+    share a site template (see ``Article.site_key``) are one source too, named "unnamed site A",
+    "B", ...; any other article of unknown outlet is its own source, named after its file or URL.
+    A collapsed copy takes its representative's source only when it has no outlet of its own.
+
+    Returns:
+        ``{article id: source label}``.
+    """
+    by_template: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    # A template seen on one article only says nothing about independence: name it by its file.
+    shared = Counter(a.site_key for a in articles if a.site_key and not a.outlet)
+    for article in articles:
+        if article.outlet:
+            labels[article.id] = article.outlet
+        elif article.site_key and article.site_key.startswith("host:"):
+            labels[article.id] = article.site_key.removeprefix("host:")
+        elif article.site_key and shared[article.site_key] > 1:
+            if article.site_key not in by_template:
+                by_template[article.site_key] = f"unnamed site {chr(ord('A') + len(by_template) % 26)}"
+            labels[article.id] = by_template[article.site_key]
+        else:
+            labels[article.id] = Path(article.source).name or article.source
+    for group in groups:
+        for copy in group.copies:
+            copy_article = next(a for a in articles if a.id == copy)
+            if not copy_article.outlet:
+                labels[copy] = labels[group.kept]
+    return labels
+
+
+def verify_brief(result: Brief) -> None:
+    """Check every citation of ``result`` against its article's text.
+
+    Raises:
+        CitationError: a citation names an unknown article, has an empty or out-of-range span,
+            or a sentence's text is not exactly its first citation's span.
+    """
+    texts = {a.id: a.text for a in result.articles}
+    for number, sentence in enumerate(result.sentences, start=1):
+        if not sentence.citations:
+            raise CitationError(f"summary sentence {number} has no citation: {sentence.text!r}")
+        for citation in sentence.citations:
+            text = texts.get(citation.article)
+            if text is None:
+                raise CitationError(f"summary sentence {number} cites unknown article {citation.article}")
+            if not 0 <= citation.start < citation.end <= len(text):
+                raise CitationError(
+                    f"summary sentence {number} cites {citation.article}[{citation.start}:{citation.end}],"
+                    f" outside its {len(text)} characters"
+                )
+        first = sentence.citations[0]
+        if texts[first.article][first.start : first.end] != sentence.text:
+            raise CitationError(f"summary sentence {number} does not match its own source span")
+
+
+def _nothing_message(rejected: Sequence[Rejection]) -> str:
+    if not rejected:
+        return "no inputs were given"
+    return f"none of the {len(rejected)} input(s) gave a usable article"

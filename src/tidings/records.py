@@ -1,0 +1,227 @@
+"""Typed records: the contract between the stages of tidings.
+
+All records are frozen, slotted dataclasses. Two rules hold everywhere:
+
+* **Every offset points into ``Article.text``**, the one cleaned text of an article, so any
+  citation ``(article, start, end)`` can be checked with ``article.text[start:end]``.
+* **Ids are derived from content**, so reading the same article twice yields the same id.
+
+Dates are timezone-aware ``datetime`` values and kept apart: ``published`` and ``updated`` come
+from the article itself, ``crawled`` is when it was captured (a fetch time or a crawl stamp), and
+a crawl time is never taken as a publication date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "Article",
+    "Brief",
+    "BriefSentence",
+    "Citation",
+    "DuplicateGroup",
+    "RawDocument",
+    "Rejection",
+    "Sentence",
+    "content_id",
+]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def content_id(*parts: str, length: int = 16) -> str:
+    """Return a stable hex id derived from ``parts``.
+
+    Args:
+        parts: strings that together identify the content (joined with a separator that cannot
+            occur in normal text, so ``("ab", "c")`` and ``("a", "bc")`` differ).
+        length: number of hex characters to keep (64 bits by default).
+    """
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One input as read at the edge, before extraction.
+
+    Attributes:
+        source: the path, URL or ``path#record`` label the document came from.
+        content: the raw bytes (HTML or text), or ``b""`` when ``text`` was given directly.
+        kind: how to extract it: ``"text"`` (plain-text capture), ``"html"``, or ``"record"``
+            (already-structured text from a JSON record).
+        text: decoded text, when the edge already decoded it.
+        meta: metadata known from outside the content (a JSON record's ``title``, ``published``,
+            ``outlet``, ``url``; a feed entry's fields; HTTP headers).
+        crawled: when the content was captured, if known.
+    """
+
+    source: str
+    kind: str
+    content: bytes = b""
+    text: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    crawled: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A cleaned article: the text every citation points into, plus its metadata.
+
+    Attributes:
+        id: content-derived id (title and text).
+        source: the path or URL it came from.
+        text: the cleaned body, paragraphs separated by blank lines.
+        title: the headline, if one was found.
+        outlet: the publishing outlet, when knowable (``None`` rather than a guess).
+        published / updated: from the article itself, timezone-aware, or ``None``.
+        crawled: when it was captured; never used as a publication date.
+        authors: bylines, in order.
+        language: ISO 639-1 code when known.
+        url: the canonical URL when known.
+        extractor: the registered name of the extractor that made it.
+        removed: lines the cleaner dropped as page furniture (kept for auditing).
+        site_key: a fingerprint of the page template (shared furniture), used to tell independent
+            sources apart when the outlet's name is unknown; ``None`` when there is no evidence.
+    """
+
+    id: str
+    source: str
+    text: str
+    title: str | None = None
+    outlet: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    crawled: datetime | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None
+    url: str | None = None
+    extractor: str = ""
+    removed: tuple[str, ...] = ()
+    site_key: str | None = None
+
+    @property
+    def source_label(self) -> str:
+        """The name used for this article's origin: its outlet, else its source path or URL."""
+        return self.outlet or self.source
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of an article, with exact character offsets into ``Article.text``.
+
+    Attributes:
+        article_id: the article it belongs to.
+        index: position among the article's sentences (0-based).
+        start, end: ``article.text[start:end] == text``.
+        paragraph: index of the paragraph it sits in (0-based).
+        text: the sentence itself.
+    """
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    paragraph: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """An exact span of an article that supports a statement: ``article.text[start:end]``."""
+
+    article: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class BriefSentence:
+    """One sentence of a brief with every source span that supports it.
+
+    Attributes:
+        text: the sentence as printed (the text of the first citation's span).
+        citations: all supporting spans; the first is the sentence's own source.
+        outlets: the distinct independent sources behind the citations, in citation order.
+    """
+
+    text: str
+    citations: tuple[Citation, ...]
+    outlets: tuple[str, ...]
+
+    @property
+    def corroboration(self) -> int:
+        """How many independent sources report this sentence's fact."""
+        return len(self.outlets)
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Articles that are copies of one another (syndication, re-posts, edited copies).
+
+    Attributes:
+        kept: id of the article that represents the group.
+        copies: ids of the other members, collapsed into ``kept``.
+        similarity: estimated Jaccard similarity of each copy to ``kept`` (same order).
+    """
+
+    kept: str
+    copies: tuple[str, ...]
+    similarity: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An input that could not be used, and why. Nothing is dropped without one.
+
+    Attributes:
+        input: the path, URL or record label.
+        stage: the stage that refused it (``read``, ``parse``, ``extract``, ``fetch``, ...).
+        reason: a short stable code (``empty``, ``binary``, ``too-large``, ...).
+        detail: the human-readable explanation.
+    """
+
+    input: str
+    stage: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """A cited multi-document brief of one story.
+
+    Attributes:
+        sentences: the summary, in reading order.
+        articles: every article used, including collapsed copies.
+        duplicates: groups of near-duplicate articles that were collapsed.
+        rejected: every input that could not be used, with its reason.
+        methods: registered names of the backends that made the brief (role -> name).
+        max_words: the word budget the summary was made for (``None`` if only sentences bounded it).
+        max_sentences: the sentence budget, if any.
+    """
+
+    sentences: tuple[BriefSentence, ...]
+    articles: tuple[Article, ...]
+    duplicates: tuple[DuplicateGroup, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+    methods: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    max_words: int | None = None
+    max_sentences: int | None = None
+
+    def article(self, article_id: str) -> Article:
+        """Return the article with ``article_id``.
+
+        Raises:
+            KeyError: no article of this brief has that id.
+        """
+        for art in self.articles:
+            if art.id == article_id:
+                return art
+        raise KeyError(article_id)

@@ -1,0 +1,210 @@
+"""Output formats for briefs and articles: Markdown (for people), JSON (for programs), text.
+
+The JSON layout is the schema ``tidings.brief/1`` documented in the README. Renderers only
+format; the brief they get has already passed :func:`tidings.pipeline.verify_brief`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from .pipeline import source_labels
+from .records import Article, Brief, Rejection
+
+__all__ = [
+    "BRIEF_SCHEMA",
+    "article_dict",
+    "brief_dict",
+    "render_article",
+    "render_brief",
+]
+
+BRIEF_SCHEMA = "tidings.brief/1"
+FORMATS = ("markdown", "json", "text")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _where(article: Article) -> dict[str, str]:
+    if article.url or article.source.startswith(("http://", "https://")):
+        return {"url": article.url or article.source}
+    return {"path": article.source}
+
+
+def article_dict(article: Article, *, text: bool = True) -> dict[str, Any]:
+    """The JSON form of an article (``text`` can be left out for compact listings)."""
+    out: dict[str, Any] = {"id": article.id, **_where(article), "source": article.source}
+    out.update(
+        title=article.title,
+        outlet=article.outlet,
+        published=_iso(article.published),
+        updated=_iso(article.updated),
+        crawled=_iso(article.crawled),
+        authors=list(article.authors),
+        language=article.language,
+        extractor=article.extractor,
+    )
+    if text:
+        out["text"] = article.text
+    return out
+
+
+def rejection_dict(rejection: Rejection) -> dict[str, str]:
+    """The JSON form of a rejection."""
+    return {
+        "input": rejection.input,
+        "stage": rejection.stage,
+        "reason": rejection.reason,
+        "detail": rejection.detail,
+    }
+
+
+def brief_dict(brief: Brief) -> dict[str, Any]:
+    """The JSON form of a brief (schema ``tidings.brief/1``)."""
+    labels = source_labels(brief.articles, brief.duplicates)
+    duplicate_of = {c: g.kept for g in brief.duplicates for c in g.copies}
+    articles = []
+    for article in brief.articles:
+        item = article_dict(article)
+        item["source_label"] = labels[article.id]
+        item["duplicate_of"] = duplicate_of.get(article.id)
+        articles.append(item)
+    return {
+        "schema": BRIEF_SCHEMA,
+        "title": headline(brief),
+        "methods": dict(brief.methods),
+        "budget": {"max_words": brief.max_words, "max_sentences": brief.max_sentences},
+        "summary": [
+            {
+                "text": s.text,
+                "citations": [{"article": c.article, "start": c.start, "end": c.end} for c in s.citations],
+                "outlets": list(s.outlets),
+                "corroboration": s.corroboration,
+            }
+            for s in brief.sentences
+        ],
+        "articles": articles,
+        "duplicates": [
+            {"kept": g.kept, "copies": list(g.copies), "similarity": list(g.similarity)} for g in brief.duplicates
+        ],
+        "rejected": [rejection_dict(r) for r in brief.rejected],
+    }
+
+
+def headline(brief: Brief) -> str | None:
+    """The title of the article the brief draws on most (its first-cited on a tie)."""
+    counts = Counter(s.citations[0].article for s in brief.sentences)
+    for article_id, _ in counts.most_common():
+        title = brief.article(article_id).title
+        if title:
+            return title
+    return next((a.title for a in brief.articles if a.title), None)
+
+
+def render_brief(brief: Brief, fmt: str = "markdown") -> str:
+    """Render a brief as ``markdown``, ``json`` or ``text`` (summary sentences, one per line)."""
+    if fmt == "json":
+        return json.dumps(brief_dict(brief), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "text":
+        return "".join(s.text.replace("\n", " ") + "\n" for s in brief.sentences)
+    return _markdown(brief)
+
+
+def _markdown(brief: Brief) -> str:
+    labels = source_labels(brief.articles, brief.duplicates)
+    copies = {c: g for g in brief.duplicates for c in g.copies}
+    # Number the independent articles in order of first citation, then the rest.
+    order: list[str] = []
+    for sentence in brief.sentences:
+        for citation in sentence.citations:
+            if citation.article not in order:
+                order.append(citation.article)
+    order += [a.id for a in brief.articles if a.id not in order and a.id not in copies]
+    number = {article_id: i for i, article_id in enumerate(order, start=1)}
+
+    lines: list[str] = [f"# {headline(brief) or 'Brief'}", ""]
+    n_sources = len({labels[a] for a in order})
+    facts = f"{len(brief.articles)} article{'s' * (len(brief.articles) != 1)} from {n_sources} independent source{'s' * (n_sources != 1)}"
+    if brief.duplicates:
+        n_copies = sum(len(g.copies) for g in brief.duplicates)
+        facts += f"; {n_copies} near-duplicate cop{'ies' if n_copies != 1 else 'y'} collapsed"
+    if brief.rejected:
+        facts += f"; {len(brief.rejected)} input{'s' * (len(brief.rejected) != 1)} rejected"
+    lines += [f"*{facts}.*", ""]
+
+    if not brief.sentences:
+        lines += ["No summary: the articles share no content that could be summarised.", ""]
+    for i, sentence in enumerate(brief.sentences, start=1):
+        marks = "".join(f"[{number[c.article]}]" for c in sentence.citations)
+        n = sentence.corroboration
+        lines.append(f"{i}. {sentence.text} {marks} *({n} source{'s' * (n != 1)})*")
+    lines.append("")
+
+    lines += ["## Evidence", ""]
+    for i, sentence in enumerate(brief.sentences, start=1):
+        lines.append(f"{i}. " + "; ".join(
+            f"[{number[c.article]}] chars {c.start}–{c.end}" for c in sentence.citations
+        ))
+        for c in sentence.citations[1:]:
+            span = brief.article(c.article).text[c.start : c.end]
+            lines.append(f"   - [{number[c.article]}] “{_clip(span, 220)}”")
+    lines.append("")
+
+    lines += ["## Sources", ""]
+    by_id = {a.id: a for a in brief.articles}
+    for article_id in order:
+        article = by_id[article_id]
+        lines.append(f"[{number[article_id]}] {_describe(article, labels[article_id])}")
+        for group in brief.duplicates:
+            if group.kept == article_id:
+                for copy, sim in zip(group.copies, group.similarity, strict=True):
+                    copy_article = by_id[copy]
+                    lines.append(
+                        f"    also carried as a near-copy (similarity {sim:.2f}) by "
+                        f"{_describe(copy_article, labels[copy])}"
+                    )
+    lines.append("")
+
+    if brief.rejected:
+        lines += ["## Rejected inputs", ""]
+        lines += [f"- `{r.input}`: {r.detail.removeprefix(r.input + ': ')} ({r.stage}: {r.reason})" for r in brief.rejected]
+        lines.append("")
+    lines.append(f"*Made by {', '.join(f'{k} {v}' for k, v in brief.methods.items())}.*")
+    return "\n".join(lines) + "\n"
+
+
+def _describe(article: Article, label: str) -> str:
+    title = f"“{article.title}”" if article.title else "(untitled)"
+    when = f"published {article.published.date().isoformat()}" if article.published else "publication date unknown"
+    extra = f", captured {article.crawled.date().isoformat()}" if article.crawled else ""
+    return f"{title}. {label}; {when}{extra}. `{article.source}` (id {article.id})"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render_article(article: Article, fmt: str = "json") -> str:
+    """Render one extracted article as ``json``, ``text`` (the cleaned text) or ``markdown``."""
+    if fmt == "json":
+        return json.dumps(article_dict(article), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "text":
+        return article.text + "\n"
+    meta = [f"outlet: {article.outlet or 'unknown'}", f"published: {_iso(article.published) or 'unknown'}"]
+    if article.authors:
+        meta.append("by " + ", ".join(article.authors))
+    return f"# {article.title or '(untitled)'}\n\n*{'; '.join(meta)}*\n\n{article.text}\n"
+
+
+def render_articles(articles: Sequence[Article], fmt: str = "json") -> str:
+    """Render several articles: a JSON array for ``json``, otherwise one after another."""
+    if fmt == "json" and len(articles) != 1:
+        return json.dumps([article_dict(a) for a in articles], ensure_ascii=False, indent=2) + "\n"
+    return "\n".join(render_article(a, fmt) for a in articles)

@@ -1,0 +1,121 @@
+"""Small text primitives shared by the stages: words, content-word stems, paragraphs.
+
+These are deliberately simple and fast (regular expressions and a Snowball stemmer), because they
+sit on the per-sentence path of every brief.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+__all__ = [
+    "STOPWORDS",
+    "content_stems",
+    "normalise_quotes",
+    "paragraph_spans",
+    "stem",
+    "word_count",
+    "words",
+]
+
+_WORD = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*", re.UNICODE)
+_PARA_BREAK = re.compile(r"\n[ \t]*\n")
+
+# A standard English function-word list (the SMART/NLTK core). Reporting verbs such as "said"
+# are added because every news sentence has them and they carry no fact of their own.
+STOPWORDS: frozenset[str] = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does doesn't
+    doing don't down during each either few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's however i i'd
+    i'll i'm i've if in into is isn't it it's its itself just let's many may me might more most
+    much must mustn't my myself neither no nor not now of off on once one only or other ought our
+    ours ourselves out over own per same shall shan't she she'd she'll she's should shouldn't so
+    some such than that that's the their theirs them themselves then there there's these they
+    they'd they'll they're they've this those though through thus to too under until up upon us
+    very via was wasn't we we'd we'll we're we've were weren't what what's when when's where
+    where's whether which while who who's whom whose why why's will with within without won't
+    would wouldn't yet you you'd you'll you're you've your yours yourself yourselves
+    said says say saying told tells according added adding mr mrs ms dr
+    """.split()
+)
+
+
+def normalise_quotes(text: str) -> str:
+    """Map curly quotes and apostrophes to straight ones (same length, so offsets still hold)."""
+    return text.translate(_QUOTES)
+
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"'})
+
+
+def words(text: str) -> list[str]:
+    """Return the word tokens of ``text``, lower-cased, with curly apostrophes straightened."""
+    return [m.group().lower().replace("’", "'") for m in _WORD.finditer(text)]
+
+
+def word_count(text: str) -> int:
+    """Count words the way the summary budget counts them (whitespace-separated tokens)."""
+    return len(text.split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the Snowball (Porter2) stem of a lower-cased word; numbers are kept as they are."""
+    if word[:1].isdigit():
+        return word.replace(",", "")
+    return str(_stemmer().stemWord(word))
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the content words of ``text``, in order: no stopwords, no one-letter tokens."""
+    out = []
+    for w in words(text):
+        if w in STOPWORDS or (len(w) < 2 and not w.isdigit()):
+            continue
+        if w.endswith("'s"):
+            w = w[:-2]
+        out.append(stem(w))
+    return out
+
+
+def paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` of each paragraph (blank-line separated), whitespace trimmed."""
+    pos = 0
+    for m in _PARA_BREAK.finditer(text):
+        yield from _trimmed(text, pos, m.start())
+        pos = m.end()
+    yield from _trimmed(text, pos, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+def is_printable_text(text: str, *, max_control_ratio: float = 0.01) -> bool:
+    """True when ``text`` looks like human text rather than decoded binary data."""
+    if not text:
+        return True
+    sample = text[:100_000]
+    bad = sum(
+        1
+        for ch in sample
+        if (unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"} and ch not in "\n\r\t\f")
+        or ch == "\ufffd"
+    )
+    return bad / len(sample) <= max_control_ratio
