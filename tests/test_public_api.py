@@ -14,7 +14,7 @@ def test_exports():
         "Article", "BlockedAddressError", "Brief", "BriefSentence", "Citation", "CitationError",
         "DuplicateGroup", "ExtractionError", "FetchError", "FormatError", "InputError",
         "MissingDependencyError", "NothingUsableError", "RawDocument", "ReadError", "Rejection",
-        "Sentence", "TidingsError", "UsageError", "__version__", "brief", "brief_articles", "load",
+        "Sentence", "StoreError", "TidingsError", "UsageError", "__version__", "brief", "brief_articles", "load",
         "verify_brief",
     ])
     for name in tidings.__all__:

@@ -24,6 +24,7 @@ from .errors import (
     MissingDependencyError,
     NothingUsableError,
     ReadError,
+    StoreError,
     TidingsError,
     UsageError,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ReadError",
     "Rejection",
     "Sentence",
+    "StoreError",
     "TidingsError",
     "UsageError",
     "__version__",

@@ -17,11 +17,14 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import NothingUsableError, TidingsError, UsageError
 from .records import Rejection
+
+if TYPE_CHECKING:
+    from .fetch import Fetcher
 
 __all__ = ["EXIT_INTERNAL", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "main"]
 
@@ -61,11 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "brief",
         help="a cited brief of the story the inputs tell",
-        description="Make a cited brief of one story from files and folders "
-        "(.txt captures, .html/.htm pages, .json/.jsonl records).",
+        description="Make a cited brief of one story from files, folders and URLs "
+        "(.txt captures, .html/.htm pages, .json/.jsonl records, RSS/Atom feeds, URL lists, "
+        ".warc/.warc.gz archives, http(s) pages and feeds).",
         epilog=EPILOG,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders or URLs")
     p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown",
                    help="markdown (default, for reading), json (schema tidings.brief/1), "
                    "text (summary sentences only, one per line)")
@@ -74,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-sentences", type=_positive, default=None, metavar="N", help="sentence budget")
     p.add_argument("--max-bytes", type=_positive, default=None, metavar="N",
                    help="largest input file read, in bytes (default 50,000,000)")
+    _fetch_options(p)
 
     e = commands.add_parser(
         "extract",
@@ -81,10 +86,36 @@ def build_parser() -> argparse.ArgumentParser:
         description="Extract the article text and metadata of a file.",
         epilog=EPILOG,
     )
-    e.add_argument("inputs", nargs="+", metavar="FILE", help="a .txt, .html or .json(l) file")
+    e.add_argument("inputs", nargs="+", metavar="INPUT", help="a file (.txt, .html, .json(l), .warc, feed) or URL")
     e.add_argument("--format", choices=("json", "text", "markdown"), default="json")
     e.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
+    _fetch_options(e)
     return parser
+
+
+def _fetch_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fetching URLs and feeds")
+    group.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="per request (default 20)")
+    group.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                       help="allow fetching from this host even if it resolves to a private or "
+                       "loopback address (repeatable); private addresses are refused otherwise")
+    group.add_argument("--allow-private", action="store_true",
+                       help="allow every private, loopback and link-local address (unsafe on servers)")
+    group.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
+
+
+def _fetcher(args: argparse.Namespace) -> Fetcher:
+    from .fetch import Fetcher, FetchPolicy
+
+    if args.timeout <= 0:
+        raise UsageError(f"--timeout must be positive, got {args.timeout}")
+    policy = FetchPolicy(
+        timeout=args.timeout,
+        allow_hosts=frozenset(args.allow_host),
+        allow_private=args.allow_private,
+        respect_robots=not args.ignore_robots,
+    )
+    return Fetcher(policy)
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -141,12 +172,14 @@ def _brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     max_words = args.max_words
     if max_words is None and args.max_sentences is None:
         max_words = 150
-    result = brief(
-        args.inputs,
-        max_words=max_words,
-        max_sentences=args.max_sentences,
-        max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
-    )
+    with _fetcher(args) as fetcher:
+        result = brief(
+            args.inputs,
+            max_words=max_words,
+            max_sentences=args.max_sentences,
+            max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+            fetcher=fetcher,
+        )
     out.write(render_brief(result, args.format))
     _report(result.rejected, err)
     return EXIT_PARTIAL if result.rejected else EXIT_OK
@@ -157,7 +190,8 @@ def _extract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .render import render_articles
     from .sources import DEFAULT_MAX_BYTES
 
-    articles, rejected = load(args.inputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+    with _fetcher(args) as fetcher:
+        articles, rejected = load(args.inputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, fetcher=fetcher)
     if not articles:
         raise NothingUsableError(
             f"no article could be extracted from {len(args.inputs)} input(s)", rejected=tuple(rejected)

@@ -17,6 +17,7 @@ expected, what was got and, where the mistake can be guessed, a hint.
     │   └── FetchError             a URL could not be fetched (network, HTTP status, policy)
     │       └── BlockedAddressError  the URL resolves to an address the SSRF guard refuses
     ├── NothingUsableError         every input was rejected (CLI exit code 3)
+    ├── StoreError                 a store operation failed (not-found, conflict, busy, schema-too-new, ...)
     └── CitationError              a citation does not resolve to its source span: always a bug
 
 Foreign exceptions are wrapped with ``raise ... from exc`` so the original stays visible.
@@ -36,6 +37,7 @@ __all__ = [
     "MissingDependencyError",
     "NothingUsableError",
     "ReadError",
+    "StoreError",
     "TidingsError",
     "UsageError",
 ]
@@ -140,6 +142,26 @@ class NothingUsableError(TidingsError):
     def __init__(self, message: str, *, rejected: tuple[Any, ...] = ()) -> None:
         super().__init__(message)
         self.rejected = rejected
+
+
+class StoreError(TidingsError):
+    """A store operation failed. ``reason`` says how:
+
+    * ``not-found``: no article, story or revision with that id.
+    * ``conflict``: the write contradicts what is stored (a revision number reused with other
+      content, an article already in another story).
+    * ``bad-value``: the database cannot hold a value (a NUL character in PostgreSQL text).
+    * ``busy``: another process held the SQLite write lock longer than the timeout.
+    * ``open-failed``: the database could not be opened (unreachable, not a database).
+    * ``schema-too-new``: the database was written by a newer tidings.
+    * ``migration-failed``: upgrading the schema failed; the database kept its old version.
+    * ``closed``: the store was closed.
+    * ``backend``: the database itself failed (the message carries its error).
+
+    Errors of the database driver are chained (``raise ... from exc``).
+    """
+
+    default_reason = "backend"
 
 
 class CitationError(TidingsError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -190,9 +191,7 @@ def _from_html(doc: RawDocument) -> Article:
         text=text,
         title=_str(meta.get("title")) or _str(data.get("title")),
         outlet=outlet,
-        # The record's own date wins; then the page's (htmldate). trafilatura's "filedate" is the
-        # time of extraction and is never used.
-        published=parse_date(meta.get("published")) or parse_date(data.get("date")),
+        published=_published(meta, parse_date(data.get("date"))),
         crawled=doc.crawled,
         authors=authors,
         language=_str(meta.get("language")) or _str(data.get("language")),
@@ -200,6 +199,16 @@ def _from_html(doc: RawDocument) -> Article:
         extractor="trafilatura.v1",
         site_key=f"host:{_bare_host(host)}" if host else None,
     )
+
+
+def _published(meta: Mapping[str, Any], page_date: datetime | None) -> datetime | None:
+    """Choose the publication date. A record's own date (the user's word) beats the page's; a
+    feed's date is only evidence, used when the page states none. trafilatura's "filedate" (the
+    time of extraction) is never used, nor is a fetch or crawl time."""
+    given = parse_date(meta.get("published"))
+    if meta.get("from_feed"):
+        return page_date or given
+    return given or page_date
 
 
 def _article(doc: RawDocument, *, text: str, title: str | None, **fields: Any) -> Article:

@@ -18,7 +18,8 @@ from .errors import CitationError, NothingUsableError, UsageError
 from .extract import MIN_WORDS, extract_all
 from .records import Article, Brief, DuplicateGroup, Rejection
 from .segment import SEGMENTER_NAME, segment
-from .sources import DEFAULT_MAX_BYTES, ReadResult, documents_from_texts, read_inputs
+from .fetch import Fetcher
+from .sources import DEFAULT_MAX_BYTES, ReadResult, documents_from_texts, fetch_documents, is_url, read_inputs
 from .summarize import ConceptSummarizer
 
 __all__ = ["brief", "brief_articles", "load", "source_labels", "verify_brief"]
@@ -27,17 +28,24 @@ Input = str | Path | Mapping[str, Any]
 
 
 def load(
-    inputs: Iterable[Input], *, max_bytes: int = DEFAULT_MAX_BYTES, min_words: int = MIN_WORDS
+    inputs: Iterable[Input],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    min_words: int = MIN_WORDS,
+    fetcher: Fetcher | None = None,
 ) -> tuple[list[Article], list[Rejection]]:
-    """Read and extract inputs into articles.
+    """Read, fetch and extract inputs into articles.
 
     Args:
-        inputs: paths (``Path`` or ``str``), texts, or record mappings. A ``str`` is a path when
+        inputs: paths (``Path`` or ``str``), ``http(s)://`` URLs (pages or feeds), texts, or
+            record mappings. A ``str`` is a URL when it is one, a path when
             such a file or folder exists; a string with a line break, or with at least
             ``min_words`` words, is a text (a plain-text capture); any other string is taken as
             a path, so a mistyped path is reported as missing rather than read as text.
         max_bytes: the largest file read.
         min_words: the shortest extracted text accepted as an article.
+        fetcher: fetches URLs (default: a polite :class:`~tidings.fetch.Fetcher` that refuses
+            private addresses).
 
     Returns:
         ``(articles, rejections)``.
@@ -48,7 +56,7 @@ def load(
         if isinstance(item, Path):
             paths.append(item)
         elif isinstance(item, str):
-            if os.path.exists(item):
+            if is_url(item) or os.path.exists(item):
                 paths.append(item)
             elif "\n" in item or len(item.split()) >= min_words:
                 texts.append(item)
@@ -61,8 +69,9 @@ def load(
     read = ReadResult()
     read.extend(read_inputs(paths, max_bytes=max_bytes))
     read.extend(documents_from_texts(texts))
-    articles, rejected = extract_all(read.documents, min_words=min_words)
-    return articles, read.rejected + rejected
+    fetched = fetch_documents(read.documents, fetcher=fetcher)
+    articles, rejected = extract_all(fetched.documents, min_words=min_words)
+    return articles, read.rejected + fetched.rejected + rejected
 
 
 def brief(
@@ -73,6 +82,7 @@ def brief(
     max_bytes: int = DEFAULT_MAX_BYTES,
     summarizer: ConceptSummarizer | None = None,
     deduper: Deduper | None = None,
+    fetcher: Fetcher | None = None,
 ) -> Brief:
     """Make a cited brief of the story told by ``inputs``.
 
@@ -83,6 +93,7 @@ def brief(
         max_bytes: the largest file read.
         summarizer: the summariser (default ``extractive.v1`` with its default settings).
         deduper: the near-duplicate detector (default ``minhash-lsh.v1``).
+        fetcher: fetches URL inputs (see :func:`load`).
 
     Returns:
         The brief; ``brief.rejected`` lists every input that could not be used and why.
@@ -96,7 +107,7 @@ def brief(
             raise UsageError(f"the {name} parameter of brief must be a positive integer or None, got {value!r}")
     if max_words is None and max_sentences is None:
         raise UsageError("brief needs a budget: set max_words, max_sentences or both")
-    articles, rejected = load(inputs, max_bytes=max_bytes)
+    articles, rejected = load(inputs, max_bytes=max_bytes, fetcher=fetcher)
     if not articles:
         raise NothingUsableError(_nothing_message(rejected), rejected=tuple(rejected))
     return brief_articles(

@@ -1,28 +1,41 @@
-"""The reading edge: paths, folders and in-memory texts become ``RawDocument`` records.
+"""The reading edge: paths, folders, URLs, feeds, archives and texts become ``RawDocument`` records.
 
-This is the only place that touches the file system on the way in. Every input that cannot be
-used becomes a :class:`~tidings.records.Rejection` naming the input and the reason; nothing is
-dropped silently. Folders are walked recursively in sorted order (hidden entries skipped), so a
-run is reproducible.
+This is the only place that touches the file system or the network on the way in. Every input
+that cannot be used becomes a :class:`~tidings.records.Rejection` naming the input and the
+reason; nothing is dropped silently. Folders are walked recursively in sorted order (hidden
+entries skipped), so a run is reproducible.
+
+Reading happens in two steps: :func:`read_inputs` reads local files (and turns URLs into
+``kind="url"`` documents), then :func:`fetch_documents` fetches every ``url`` document with the
+polite, SSRF-guarded :class:`~tidings.fetch.Fetcher`. A fetched feed expands into its entries;
+entries without their full text are fetched in turn (one level: a feed inside a feed is not
+followed).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import FormatError, InputError, ReadError
+from .feeds import entry_document, looks_like_feed, parse_feed, parse_url_list
+from .fetch import Fetcher, FetchPolicy, FetchResult
 from .records import RawDocument, Rejection
 from .textutil import is_printable_text
+from .warc import iter_warc
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "EXTENSIONS",
     "ReadResult",
     "decode_text",
+    "documents_from_feed",
+    "fetch_documents",
+    "is_url",
     "read_inputs",
     "read_path",
     "records_from_json",
@@ -41,6 +54,12 @@ EXTENSIONS: Mapping[str, str] = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".warc": "warc",
+    ".warc.gz": "warc",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".xml": "feed",
+    ".urls": "urls",
 }
 
 #: Fields a JSON record may carry; others are kept in ``meta`` but unused.
@@ -77,6 +96,9 @@ def read_inputs(inputs: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BY
     """
     result = ReadResult()
     for item in inputs:
+        if isinstance(item, str) and is_url(item):
+            result.documents.append(RawDocument(source=item, kind="url", meta={"url": item}))
+            continue
         path = Path(item)
         if path.is_dir():
             before = len(result.documents)
@@ -124,18 +146,157 @@ def read_path(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, from_folder: bo
     label = str(path)
     try:
         kind = _kind_of(path)
+        if kind == "warc":
+            # Archives stream record by record; max_bytes bounds each record, not the archive.
+            for item in iter_warc(path, max_record_bytes=max_bytes):
+                if isinstance(item, Rejection):
+                    result.rejected.append(item)
+                else:
+                    result.documents.append(item)
+            return result
         data = _read_bytes(path, max_bytes)
-        if kind == "html":
+        if kind == "feed":
+            result.extend(documents_from_feed(data, source=label))
+        elif kind == "urls":
+            result.extend(_url_list(decode_text(label, data), label))
+        elif kind == "text" and _is_url_list(text := decode_text(label, data)):
+            result.extend(_url_list(text, label))
+        elif kind == "html":
             _check_not_binary(label, data)
             result.documents.append(RawDocument(source=label, kind="html", content=data))
         elif kind == "text":
-            text = decode_text(label, data)
             result.documents.append(RawDocument(source=label, kind="text", content=data, text=text))
         else:
             text = decode_text(label, data)
             result.extend(records_from_json(text, source=label, lines=kind == "jsonl"))
     except InputError as err:
         result.reject(err)
+    return result
+
+
+def is_url(text: str) -> bool:
+    """True for an ``http://`` or ``https://`` URL with a host."""
+    parts = urlsplit(text.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text.strip()
+
+
+def _is_url_list(text: str) -> bool:
+    # A capture of a page never has most of its lines be bare URLs; a list of links with a typo
+    # still does, and the bad line is then rejected on its own (file:line).
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return bool(lines) and 2 * sum(is_url(ln) for ln in lines) > len(lines)
+
+
+def _url_list(text: str, label: str) -> ReadResult:
+    result = ReadResult()
+    urls, rejected = parse_url_list(text, source=label)
+    result.rejected.extend(rejected)
+    result.documents.extend(RawDocument(source=u, kind="url", meta={"url": u, "listed_in": label}) for u in urls)
+    if not urls and not rejected:
+        result.reject(ReadError(label, "URL list has no URLs", reason="empty"))
+    return result
+
+
+def documents_from_feed(content: bytes, *, source: str) -> ReadResult:
+    """The documents of a feed's entries: their full content, or ``url`` documents to fetch.
+
+    Raises:
+        FormatError: the bytes are not a readable feed.
+    """
+    result = ReadResult()
+    feed = parse_feed(content, source=source)
+    if not feed.entries:
+        result.reject(FormatError(source, "feed has no entries", reason="empty-feed"))
+    for entry in feed.entries:
+        try:
+            result.documents.append(entry_document(entry, feed=feed))
+        except InputError as err:
+            result.reject(err)
+    return result
+
+
+def fetch_documents(documents: Sequence[RawDocument], *, fetcher: Fetcher | None = None) -> ReadResult:
+    """Fetch every ``kind="url"`` document; the others pass through unchanged, in order.
+
+    A fetched page becomes ``kind="html"`` with the fetch time as ``crawled`` (never as a
+    publication date) and the HTTP charset in ``meta``; a fetched feed becomes its entries.
+
+    Args:
+        documents: read documents, some of kind ``url``.
+        fetcher: the fetcher to use; a default :class:`~tidings.fetch.Fetcher` (polite, private
+            addresses refused) is made and closed when none is given.
+
+    Returns:
+        The documents with URLs resolved, and a rejection for every URL that failed.
+    """
+    result = ReadResult()
+    if not any(d.kind == "url" for d in documents):
+        result.documents.extend(documents)
+        return result
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(FetchPolicy())
+    try:
+        first = _fetch_round(documents, fetcher, expand_feeds=True)
+        # Feed entries without full text come back as url documents: fetch them (one level).
+        second = _fetch_round(first.documents, fetcher, expand_feeds=False)
+    finally:
+        if own:
+            fetcher.close()
+    result.documents.extend(second.documents)
+    result.rejected.extend(first.rejected + second.rejected)
+    return result
+
+
+def _fetch_round(documents: Sequence[RawDocument], fetcher: Fetcher, *, expand_feeds: bool) -> ReadResult:
+    result = ReadResult()
+    pending = {i: d for i, d in enumerate(documents) if d.kind == "url"}
+    fetched: dict[int, ReadResult] = {}
+    urls = [d.source for d in pending.values()]
+    for index, (_, outcome) in zip(pending, fetcher.fetch_many(urls), strict=True):
+        doc = pending[index]
+        one = ReadResult()
+        if isinstance(outcome, InputError):
+            one.reject(outcome)
+        else:
+            one.extend(_page_or_feed(doc, outcome, expand_feeds=expand_feeds))
+        fetched[index] = one
+    for i, doc in enumerate(documents):
+        if i in fetched:
+            result.extend(fetched[i])
+        else:
+            result.documents.append(doc)
+    return result
+
+
+def _page_or_feed(doc: RawDocument, page: FetchResult, *, expand_feeds: bool) -> ReadResult:
+    result = ReadResult()
+    content_type = page.content_type or ""
+    if looks_like_feed(page.content) and "html" not in content_type:
+        if not expand_feeds:
+            result.reject(FormatError(doc.source, "a feed entry links to another feed; not followed", reason="nested-feed"))
+            return result
+        try:
+            return documents_from_feed(page.content, source=page.final_url)
+        except InputError as err:
+            result.reject(err)
+            return result
+    if content_type and not any(t in content_type for t in ("html", "xml", "text/plain")):
+        result.reject(
+            FormatError(doc.source, f"not a web page (Content-Type {content_type})", reason="not-html", stage="fetch")
+        )
+        return result
+    meta = {
+        **doc.meta,
+        "url": page.final_url,
+        "charset": page.charset,
+        "content_type": page.content_type,
+        "http_last_modified": page.headers.get("last-modified"),
+    }
+    if page.redirects:
+        meta["redirects"] = list(page.redirects)
+    result.documents.append(
+        RawDocument(source=page.final_url, kind="html", content=page.content, meta=meta, crawled=page.fetched_at)
+    )
     return result
 
 
