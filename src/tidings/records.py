@@ -21,14 +21,22 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "Analysis",
     "Article",
     "Brief",
+    "BriefRevision",
     "BriefSentence",
     "Citation",
+    "Disagreement",
+    "DisagreementSide",
     "DuplicateGroup",
+    "Entity",
+    "Quote",
     "RawDocument",
     "Rejection",
     "Sentence",
+    "Story",
+    "TimelineEvent",
     "content_id",
 ]
 
@@ -225,3 +233,146 @@ class Brief:
             if art.id == article_id:
                 return art
         raise KeyError(article_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Who said what: a direct or partial quotation with its speaker and cue.
+
+    Attributes:
+        text: the quoted words, without the quote marks.
+        speaker: the speaker's full name as resolved in the article ("Sergei Lavrov"), or ``None``
+            when no speaker could be found (never guessed).
+        speaker_title: the title kept apart from the name ("Russian Foreign Minister").
+        cue: the reporting verb phrase ("said", "told reporters", "stressed").
+        kind: ``"direct"`` (a whole quoted sentence or clause) or ``"partial"`` (a few quoted
+            words inside a sentence, such as respond "in kind").
+        citations: the span of the quotation in every article that reports it (the first is
+            where the text shown comes from).
+        outlets: the distinct sources that report it.
+    """
+
+    text: str
+    speaker: str | None
+    speaker_title: str | None
+    cue: str | None
+    kind: str
+    citations: tuple[Citation, ...]
+    outlets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A person, organisation or place, with its spelling variants merged.
+
+    Attributes:
+        name: the canonical (most complete) name ("Sergei Lavrov").
+        kind: ``"person"``, ``"organization"`` or ``"place"``.
+        mentions: how many times it is mentioned across the articles.
+        articles: ids of the articles that mention it.
+        variants: every surface form merged into it ("Lavrov", "Sergey Lavrov").
+    """
+
+    name: str
+    kind: str
+    mentions: int
+    articles: tuple[str, ...]
+    variants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """A dated event of the story.
+
+    Attributes:
+        date: ISO 8601, possibly partial ("1987", "2018-10", "2018-11-14"), or ``None`` when the
+            expression could not be resolved (then it is kept, never guessed).
+        expression: the date expression as written ("last month", "on February 2").
+        text: the sentence that states the event.
+        citations: the sentence's span in every article that reports it.
+    """
+
+    date: str | None
+    expression: str
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DisagreementSide:
+    """One side of a disagreement: a claim and the spans that make it."""
+
+    claim: str
+    citations: tuple[Citation, ...]
+    outlets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """Where sources contradict or dispute each other.
+
+    Attributes:
+        topic: what is disputed, in a few words.
+        kind: ``"denial"`` (a claim and its denial), ``"accusation"`` (an accusation and a
+            counter-accusation) or ``"figures"`` (conflicting numbers for one quantity).
+        sides: two or more sides, each cited.
+    """
+
+    topic: str
+    kind: str
+    sides: tuple[DisagreementSide, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What a careful reader assembles by hand from the articles of one story."""
+
+    quotes: tuple[Quote, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    timeline: tuple[TimelineEvent, ...] = ()
+    disagreements: tuple[Disagreement, ...] = ()
+    methods: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A group of articles about one event, tracked as reports arrive.
+
+    Attributes:
+        id: stable id (derived from the first article that opened it).
+        articles: ids of its articles, in arrival order.
+        opened / last_seen: publication (else arrival) time of its first and latest article.
+        closed: whether the story left the live window.
+        title: the headline that best represents it.
+        revision: how many brief revisions it has had.
+    """
+
+    id: str
+    articles: tuple[str, ...]
+    opened: datetime | None = None
+    last_seen: datetime | None = None
+    closed: bool = False
+    title: str | None = None
+    revision: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BriefRevision:
+    """One revision of a story's brief, with what is new since the previous revision.
+
+    Attributes:
+        story: the story id.
+        revision: 1 for the first brief, then 2, 3, ...
+        brief: the full brief at this revision.
+        update: the sentences that are new since the previous revision (empty for revision 1),
+            cited like the brief.
+        articles: the article ids the story had at this revision.
+        made: when the revision was made.
+    """
+
+    story: str
+    revision: int
+    brief: Brief
+    update: tuple[BriefSentence, ...]
+    articles: tuple[str, ...]
+    made: datetime | None = None
