@@ -22,7 +22,7 @@ def test_exports():
 
 
 def test_backend_names():
-    assert EXTRACTORS.names() == ("capture-cleaner.v1", "record.v1", "trafilatura.v1")
+    assert EXTRACTORS.names() == ("capture-cleaner.v1", "html.v2", "record.v1")
     assert SEGMENTERS.names() == ("nupunkt.v1",)
     assert DEDUPERS.names() == ("minhash-lsh.v1",)
     assert SUMMARIZERS.names() == ("extractive.v1",)

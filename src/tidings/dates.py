@@ -50,12 +50,18 @@ def _parse_loose(text: str) -> datetime | None:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         pass
+    import warnings
+
     from dateutil import parser as du_parser
 
     try:
-        # A default of Jan 1 would invent a day for "November 2018"; refuse such partial dates.
-        a = du_parser.parse(text, default=datetime(1900, 1, 1))
-        b = du_parser.parse(text, default=datetime(1904, 2, 2))
-    except (ValueError, OverflowError):
+        with warnings.catch_warnings():
+            # An unknown zone name ("IST" is three different zones) would be silently dropped and
+            # the time be wrong by hours: refuse the date instead.
+            warnings.simplefilter("error", du_parser.UnknownTimezoneWarning)
+            # A default of Jan 1 would invent a day for "November 2018"; refuse partial dates.
+            a = du_parser.parse(text, default=datetime(1900, 1, 1))
+            b = du_parser.parse(text, default=datetime(1904, 2, 2))
+    except (ValueError, OverflowError, du_parser.UnknownTimezoneWarning):
         return None
     return a if a == b else None

@@ -2,8 +2,8 @@
 
 * ``text``: plain-text captures of web pages, cleaned by our own line classifier with
   cross-document furniture detection (:mod:`tidings.clean`);
-* ``html``: trafilatura for the main text and page metadata (title, site name, authors, dates via
-  htmldate);
+* ``html``: :mod:`tidings.html` (trafilatura with a readability-lxml fallback; title, outlet,
+  authors, published and updated dates from JSON-LD, OpenGraph and htmldate; language);
 * ``record``: text that already is an article (JSON records); only whitespace is normalised.
 
 The batch function :func:`extract_all` is pure: the same documents give the same articles.
@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .dates import parse_date
-from .errors import ExtractionError, InputError, MissingDependencyError
+from .errors import ExtractionError, InputError
 from .records import Article, RawDocument, Rejection, content_id
 from .registry import Registry
 from .textutil import word_count
@@ -29,9 +29,11 @@ __all__ = ["EXTRACTORS", "MIN_WORDS", "extract", "extract_all", "normalise_parag
 MIN_WORDS = 15
 
 EXTRACTORS: Registry[str] = Registry("extractor")
-TEXT_EXTRACTOR = EXTRACTORS.register("capture-cleaner.v1")("text")
-HTML_EXTRACTOR = EXTRACTORS.register("trafilatura.v1")("html")
-RECORD_EXTRACTOR = EXTRACTORS.register("record.v1")("record")
+TEXT_EXTRACTOR = EXTRACTORS.register("capture-cleaner.v1")("capture-cleaner.v1")
+# html.v2: trafilatura (precision settings) with a readability-lxml fallback, metadata from
+# JSON-LD / OpenGraph / htmldate, language id; v1 was plain trafilatura.
+HTML_EXTRACTOR = EXTRACTORS.register("html.v2")("html.v2")
+RECORD_EXTRACTOR = EXTRACTORS.register("record.v1")("record.v1")
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _NEWLINES = re.compile(r"\n\s*\n")
@@ -140,7 +142,7 @@ def _from_capture(doc: RawDocument, recurring: frozenset[str]) -> Article:
         outlet=outlet,
         published=parse_date(meta.get("published")) or cleaned.published,
         crawled=doc.crawled or cleaned.crawled,
-        extractor="capture-cleaner.v1",
+        extractor=TEXT_EXTRACTOR,
         removed=cleaned.removed,
         site_key=site_key,
     )
@@ -157,47 +159,38 @@ def _from_record(doc: RawDocument) -> Article:
         outlet=_str(doc.meta.get("outlet")),
         published=parse_date(doc.meta.get("published")),
         crawled=doc.crawled,
-        extractor="record.v1",
+        extractor=RECORD_EXTRACTOR,
     )
 
 
 def _from_html(doc: RawDocument) -> Article:
-    try:
-        import trafilatura
-    except ImportError as exc:  # pragma: no cover - trafilatura is a core dependency
-        raise MissingDependencyError("HTML extraction needs trafilatura: pip install trafilatura") from exc
-    url = _str(doc.meta.get("url")) or (doc.source if doc.source.startswith(("http://", "https://")) else None)
-    try:
-        result = trafilatura.bare_extraction(
-            doc.content,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-        )
-    except Exception as exc:  # trafilatura raises assorted lxml/parser errors on broken markup
-        raise ExtractionError(doc.source, f"HTML could not be parsed ({type(exc).__name__}: {exc})") from exc
-    data: Mapping[str, Any] = result.as_dict() if result is not None else {}
-    text = normalise_paragraphs(_str(data.get("text")) or "")
-    if not text:
-        raise ExtractionError(doc.source, "no article text found in the page (is it an index or a login page?)")
+    from .html import extract_html
+
     meta = doc.meta
-    host = urlsplit(url).hostname if url else None
-    outlet = _str(meta.get("outlet")) or _str(data.get("sitename")) or _bare_host(host)
-    authors = _authors(meta.get("authors")) or _authors(data.get("author"))
+    url = _str(meta.get("url")) or (doc.source if doc.source.startswith(("http://", "https://")) else None)
+    try:
+        page = extract_html(doc.content, url=url, charset=_str(meta.get("charset")), crawled=doc.crawled)
+    except ExtractionError as err:
+        # extract_html names "<html>" when it has no URL; the rejection must name the input.
+        raise ExtractionError(doc.source, err.detail.removeprefix(f"{err.input}: "), reason=err.reason) from err
+    host = urlsplit(page.url or url).hostname if (page.url or url) else None
+    # A record's title is the user's word; a feed's is only evidence, second to the page's own.
+    given_title = _str(meta.get("title"))
+    title = (page.title or given_title) if meta.get("from_feed") else (given_title or page.title)
     return _article(
         doc,
-        text=text,
-        title=_str(meta.get("title")) or _str(data.get("title")),
-        outlet=outlet,
-        published=_published(meta, parse_date(data.get("date"))),
+        text=normalise_paragraphs(page.text),
+        title=title,
+        outlet=_str(meta.get("outlet")) or page.outlet or _bare_host(host),
+        published=_published(meta, page.published),
+        updated=page.updated,
         crawled=doc.crawled,
-        authors=authors,
-        language=_str(meta.get("language")) or _str(data.get("language")),
-        url=url,
-        extractor="trafilatura.v1",
+        authors=_authors(meta.get("authors")) or page.authors,
+        language=_str(meta.get("language")) or page.language,
+        url=page.url or url,
+        extractor=HTML_EXTRACTOR,
         site_key=f"host:{_bare_host(host)}" if host else None,
+        paywalled=page.paywalled,
     )
 
 

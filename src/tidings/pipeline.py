@@ -16,13 +16,13 @@ from typing import Any
 from .dedupe import Deduper
 from .errors import CitationError, NothingUsableError, UsageError
 from .extract import MIN_WORDS, extract_all
-from .records import Article, Brief, DuplicateGroup, Rejection
+from .records import Article, Brief, BriefSentence, DuplicateGroup, Rejection
 from .segment import SEGMENTER_NAME, segment
 from .fetch import Fetcher
 from .sources import DEFAULT_MAX_BYTES, ReadResult, documents_from_texts, fetch_documents, is_url, read_inputs
 from .summarize import ConceptSummarizer
 
-__all__ = ["brief", "brief_articles", "load", "source_labels", "verify_brief"]
+__all__ = ["brief", "brief_articles", "load", "source_labels", "update_summary", "verify_brief"]
 
 Input = str | Path | Mapping[str, Any]
 
@@ -160,6 +160,48 @@ def brief_articles(
     )
     verify_brief(result)
     return result
+
+
+def update_summary(
+    new: Sequence[Article],
+    known: Sequence[Article],
+    *,
+    max_words: int | None = 100,
+    max_sentences: int | None = None,
+    summarizer: ConceptSummarizer | None = None,
+    deduper: Deduper | None = None,
+) -> tuple[BriefSentence, ...]:
+    """What ``new`` articles add to a story the reader knows from ``known`` articles.
+
+    Args:
+        new: the articles that arrived since the last revision.
+        known: the articles of earlier revisions.
+        max_words / max_sentences: the budget of the update.
+
+    Returns:
+        Update sentences from the new articles, cited like a brief; empty when they say
+        nothing new. New articles that copy a known one are ignored.
+    """
+    summarizer = summarizer or ConceptSummarizer()
+    deduper = deduper or Deduper()
+    everything = [*known, *new]
+    groups = deduper.groups(everything)
+    copies = {c for g in groups for c in g.copies}
+    known_ids = {a.id for a in known}
+    # A new article that copies a known one brings nothing new.
+    shadowed = {c for g in groups for c in (g.kept, *g.copies) if any(m in known_ids for m in (g.kept, *g.copies))}
+    fresh = [a for a in new if a.id not in copies and a.id not in shadowed and a.id not in known_ids]
+    if not fresh:
+        return ()
+    labels = source_labels(everything, groups)
+    return summarizer.summarize(
+        fresh,
+        {a.id: segment(a) for a in fresh},
+        source_keys=labels,
+        max_words=max_words,
+        max_sentences=max_sentences,
+        background={a.id: segment(a) for a in known},
+    )
 
 
 def source_labels(articles: Sequence[Article], groups: Sequence[DuplicateGroup] = ()) -> dict[str, str]:

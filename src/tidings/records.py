@@ -97,6 +97,7 @@ class Article:
         removed: lines the cleaner dropped as page furniture (kept for auditing).
         site_key: a fingerprint of the page template (shared furniture), used to tell independent
             sources apart when the outlet's name is unknown; ``None`` when there is no evidence.
+        paywalled: the page is marked as not free, or looks like a paywall teaser.
     """
 
     id: str
@@ -113,6 +114,7 @@ class Article:
     extractor: str = ""
     removed: tuple[str, ...] = ()
     site_key: str | None = None
+    paywalled: bool = False
 
     @property
     def source_label(self) -> str:

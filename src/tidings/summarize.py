@@ -95,6 +95,8 @@ class ConceptSummarizer:
             happens to mention many of the words is not taken as support.
         max_candidates: largest number of sentences given to the ILP.
         time_limit: seconds the ILP solver may use before the best solution found is taken.
+        background_discount: for update summaries, the share of its weight a concept keeps when
+            the background (what the reader has already seen) contains it.
     """
 
     min_sentence_words: int = 6
@@ -106,6 +108,7 @@ class ConceptSummarizer:
     support_cosine: float = 0.3
     max_candidates: int = 1500
     time_limit: float = 20.0
+    background_discount: float = 0.8
 
     def summarize(
         self,
@@ -115,8 +118,14 @@ class ConceptSummarizer:
         source_keys: Mapping[str, str],
         max_words: int | None = 150,
         max_sentences: int | None = None,
+        background: Mapping[str, Sequence[Sentence]] | None = None,
     ) -> tuple[BriefSentence, ...]:
         """Select, cite and order the summary sentences.
+
+        With ``background`` this makes an *update* summary (the DUC 2007 / TAC update task):
+        only what is new relative to the background. Concepts the background contains keep
+        ``background_discount`` of their weight, and a sentence that restates a background
+        sentence (content cosine at or above ``redundancy``) is not chosen.
 
         Args:
             articles: the independent articles of one story (duplicates already collapsed).
@@ -125,6 +134,8 @@ class ConceptSummarizer:
                 share a key count as one source for corroboration).
             max_words: word budget (whitespace words), or ``None``.
             max_sentences: sentence budget, or ``None``.
+            background: sentences already known to the reader (the articles of earlier
+                revisions), by article id; ``None`` for a plain summary.
 
         Returns:
             The summary sentences in reading order, each citing every article that reports it.
@@ -143,8 +154,18 @@ class ConceptSummarizer:
 
         stems = [_stems(u.sentence.text) for u in units]
         content = [[t for t, is_content in s if is_content] for s in stems]
-        matrix, idf = _tfidf(content)
-        chosen = self._select(articles, units, stems, matrix, max_words, max_sentences)
+        old_stems = [_stems(s.text) for ss in (background or {}).values() for s in ss]
+        old_content = [[t for t, is_content in s if is_content] for s in old_stems]
+        joint, idf = _tfidf(content + old_content)
+        matrix = joint[: len(units)]
+        known: dict[str, int] = Counter()
+        excluded: set[int] = set()
+        if old_stems:
+            for doc_sentences in (background or {}).values():
+                known.update({c for s in doc_sentences for c in _bigrams(_stems(s.text))})
+            restated = (matrix @ joint[len(units) :].T).max(axis=1).toarray().ravel()
+            excluded = {i for i, sim in enumerate(restated) if sim >= self.redundancy}
+        chosen = self._select(articles, units, stems, matrix, max_words, max_sentences, known, excluded)
         by_article = {a.id: i for i, a in enumerate(articles)}
         out = [
             self._cite(units, chosen_index, content, matrix, idf, articles, source_keys, by_article)
@@ -188,6 +209,8 @@ class ConceptSummarizer:
         matrix: Any,
         max_words: int | None,
         max_sentences: int | None,
+        known: Mapping[str, int],
+        excluded: set[int],
     ) -> list[int]:
         n_docs = len(articles)
         concepts_of = [_bigrams(s) for s in stems]
@@ -211,13 +234,17 @@ class ConceptSummarizer:
         }
         if n_docs == 1:
             weights = {c: 1.0 + self.position_weight * len(lead_docs.get(c, ())) for c in weights}
+        if known:
+            weights = {c: w * (self.background_discount if c in known else 1.0) for c, w in weights.items()}
 
         score = np.array([sum(weights.get(c, 0.0) for c in cs) for cs in concepts_of])
         order = sorted(range(len(units)), key=lambda i: (-score[i], units[i].rel_pos, i))
-        candidates = [i for i in order if score[i] > 0][: self.max_candidates]
+        candidates = [i for i in order if score[i] > 0 and i not in excluded][: self.max_candidates]
         if not candidates:
             # Nothing is shared between the articles: fall back to the ledes, earliest first.
-            candidates = sorted(range(len(units)), key=lambda i: (units[i].rel_pos, units[i].doc))
+            candidates = sorted(
+                (i for i in range(len(units)) if i not in excluded), key=lambda i: (units[i].rel_pos, units[i].doc)
+            )
             return _fill(candidates, units, max_words, max_sentences)
         return self._ilp(candidates, units, concepts_of, weights, matrix, max_words, max_sentences)
 
