@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import NothingUsableError, TidingsError, UsageError
-from .records import Rejection
+from .records import Article, Rejection
 
 if TYPE_CHECKING:
     from .fetch import Fetcher
+    from .store import Store
 
 __all__ = ["EXIT_INTERNAL", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "main"]
 
@@ -90,7 +91,59 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("json", "text", "markdown"), default="json")
     e.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
     _fetch_options(e)
+
+    i = commands.add_parser(
+        "ingest",
+        help="add articles to the stories in a store",
+        description="Read, cluster and store articles: each joins a live story or opens a new one, "
+        "and every story that changes gets a new brief revision with an update.",
+        epilog=EPILOG,
+    )
+    i.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders, URLs, feeds, archives")
+    _db_option(i, required=True)
+    i.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
+    i.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="show progress on stderr (auto: only on a terminal)")
+    i.add_argument("--batch-size", type=_positive, default=200, metavar="N",
+                   help="articles per transaction: the most a killed run can lose (default 200)")
+    _fetch_options(i)
+
+    st = commands.add_parser(
+        "stories",
+        help="cluster inputs into stories (or list the stories of a store)",
+        description="With inputs, ingest them first; then print the stories, newest first. "
+        "Without --db a temporary store is used.",
+        epilog=EPILOG,
+    )
+    st.add_argument("inputs", nargs="*", metavar="INPUT")
+    _db_option(st, required=False)
+    st.add_argument("--format", choices=("markdown", "json", "text"), default="markdown")
+    st.add_argument("--order", choices=("newest", "biggest"), default="newest")
+    st.add_argument("--limit", type=_positive, default=50, metavar="N")
+    st.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
+    st.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
+    st.add_argument("--batch-size", type=_positive, default=200, metavar="N")
+    _fetch_options(st)
+
+    sh = commands.add_parser("show", help="one story: brief, updates, articles", epilog=EPILOG)
+    sh.add_argument("story", metavar="STORY_ID")
+    _db_option(sh, required=True)
+    sh.add_argument("--format", choices=("markdown", "json"), default="markdown")
+
+    se = commands.add_parser("search", help="full-text search over articles and briefs", epilog=EPILOG)
+    se.add_argument("query")
+    _db_option(se, required=True)
+    se.add_argument("--limit", type=_positive, default=20, metavar="N")
+    se.add_argument("--format", choices=("text", "json"), default="text")
+
+    ex = commands.add_parser("export", help="every story as JSON Lines (tidings.story/1)", epilog=EPILOG)
+    _db_option(ex, required=True)
     return parser
+
+
+def _db_option(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument("--db", required=required, metavar="PATH_OR_URL",
+                        help="a SQLite file path or a postgresql:// URL")
 
 
 def _fetch_options(parser: argparse.ArgumentParser) -> None:
@@ -133,9 +186,16 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         if args.command is None:
             parser.print_help(out)
             return EXIT_USAGE
-        if args.command == "brief":
-            return _brief(args, out, err)
-        return _extract(args, out, err)
+        handler = {
+            "brief": _brief,
+            "extract": _extract,
+            "ingest": _ingest,
+            "stories": _stories,
+            "show": _show,
+            "search": _search,
+            "export": _export,
+        }[args.command]
+        return handler(args, out, err)
     except UsageError as exc:
         print(f"error: {exc.message}", file=err)
         print("try 'tidings --help'", file=err)
@@ -199,6 +259,119 @@ def _extract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out.write(render_articles(articles, args.format))
     _report(rejected, err)
     return EXIT_PARTIAL if rejected else EXIT_OK
+
+
+def _load_for_store(args: argparse.Namespace) -> tuple[list[Article], list[Rejection]]:
+    from .pipeline import load
+    from .sources import DEFAULT_MAX_BYTES
+
+    with _fetcher(args) as fetcher:
+        return load(args.inputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, fetcher=fetcher)
+
+
+def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
+    """Ingest ``args.inputs`` into ``store``; returns the exit code."""
+    from .stories import Progress, StoryTracker
+
+    articles, rejected = _load_for_store(args)
+    _report(rejected, err)
+    if not articles:
+        raise NothingUsableError(f"no article could be read from {len(args.inputs)} input(s)", rejected=())
+    enabled = {"always": True, "never": False}.get(args.progress)
+    tracker = StoryTracker(store, batch_size=args.batch_size)
+    report = tracker.ingest(articles, rejected=rejected, progress=Progress(err, enabled=enabled))
+    print(
+        f"{report.new} new article(s), {report.skipped} already stored, {report.copies} near-copies; "
+        f"{report.stories_opened} stories opened, {report.stories_updated} updated, {report.stories_closed} closed",
+        file=err,
+    )
+    return EXIT_PARTIAL if rejected else EXIT_OK
+
+
+def _ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .store import open_store
+
+    with open_store(args.db) as store:
+        return _track(args, store, err)
+
+
+def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import tempfile
+
+    from .render import render_stories
+    from .store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="tidings-") as tmp:
+        target = args.db or f"{tmp}/stories.db"
+        with open_store(target) as store:
+            code = EXIT_OK
+            if args.inputs:
+                code = _track(args, store, err)
+            elif args.db is None:
+                raise UsageError("give inputs to cluster, or --db with a store to list")
+            entries = [(s, store.revisions(s.id)) for s in store.stories(order=args.order, limit=args.limit)]
+            out.write(render_stories(entries, args.format))
+    return code
+
+
+def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import json
+
+    from .render import render_brief, story_dict
+    from .store import open_store
+
+    with open_store(args.db) as store:
+        story = store.get_story(args.story)
+        revisions = store.revisions(story.id)
+        analysis = store.get_analysis(story.id)
+        if args.format == "json":
+            out.write(json.dumps(story_dict(story, revisions, analysis), ensure_ascii=False, indent=2) + "\n")
+            return EXIT_OK
+        out.write(f"<!-- story {story.id}, revision {story.revision} -->\n")
+        if revisions:
+            out.write(render_brief(revisions[-1].brief, "markdown"))
+        out.write("\n## Updates\n\n")
+        for rev in revisions:
+            made = rev.made.isoformat(timespec="seconds") if rev.made else "?"
+            out.write(f"### Revision {rev.revision} ({made}, {len(rev.articles)} articles)\n\n")
+            for s in rev.update:
+                out.write(f"- {s.text} *({s.corroboration} source{'s' * (s.corroboration != 1)})*\n")
+            if not rev.update:
+                out.write("- (first brief)\n" if rev.revision == 1 else "- (nothing new beyond the brief)\n")
+            out.write("\n")
+    return EXIT_OK
+
+
+def _search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import json
+
+    from .store import open_store
+
+    with open_store(args.db) as store:
+        hits = store.search(args.query, limit=args.limit)
+    if args.format == "json":
+        out.write(json.dumps([{"kind": h.kind, "id": h.id, "title": h.title, "snippet": h.snippet,
+                                "score": h.score} for h in hits], ensure_ascii=False, indent=2) + "\n")
+    else:
+        for h in hits:
+            out.write(f"{h.kind}\t{h.id}\t{h.title or ''}\t{' '.join(h.snippet.split())}\n")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import json
+
+    from .render import story_dict
+    from .store import open_store
+
+    with open_store(args.db) as store:
+        offset = 0
+        while batch := store.stories(limit=200, offset=offset, order="newest"):
+            for story in batch:
+                record = story_dict(story, store.revisions(story.id), store.get_analysis(story.id))
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            offset += len(batch)
+    return EXIT_OK
 
 
 def _report(rejected: Sequence[Rejection], err: TextIO) -> None:

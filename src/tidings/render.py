@@ -13,10 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from .pipeline import source_labels
-from .records import Article, Brief, Rejection
+from .records import Analysis, Article, Brief, BriefRevision, Rejection, Story
 
 __all__ = [
     "BRIEF_SCHEMA",
+    "STORY_SCHEMA",
+    "render_stories",
+    "story_dict",
     "article_dict",
     "brief_dict",
     "render_article",
@@ -208,3 +211,86 @@ def render_articles(articles: Sequence[Article], fmt: str = "json") -> str:
     if fmt == "json" and len(articles) != 1:
         return json.dumps([article_dict(a) for a in articles], ensure_ascii=False, indent=2) + "\n"
     return "\n".join(render_article(a, fmt) for a in articles)
+
+
+# -- stories ------------------------------------------------------------------------------------
+
+STORY_SCHEMA = "tidings.story/1"
+
+
+def story_dict(story: Story, revisions: Sequence[BriefRevision], analysis: Analysis | None = None) -> dict[str, Any]:
+    """The JSON form of a story (schema ``tidings.story/1``): its latest brief, its articles
+    (id, path or URL, title, outlet, dates; no text), and the update of every revision."""
+    latest = revisions[-1] if revisions else None
+    out: dict[str, Any] = {
+        "schema": STORY_SCHEMA,
+        "id": story.id,
+        "title": story.title,
+        "opened": _iso(story.opened),
+        "last_seen": _iso(story.last_seen),
+        "closed": story.closed,
+        "revision": story.revision,
+        "size": len(story.articles),
+    }
+    if latest is not None:
+        brief = brief_dict(latest.brief)
+        by_id = {a["id"]: a for a in brief["articles"]}
+        out["outlets"] = sorted({a["source_label"] for a in brief["articles"]})
+        out["brief"] = {k: brief[k] for k in ("summary", "duplicates", "methods", "budget")}
+        out["articles"] = [{k: v for k, v in by_id[i].items() if k != "text"} for i in story.articles if i in by_id]
+    out["updates"] = [
+        {
+            "revision": rev.revision,
+            "made": _iso(rev.made),
+            "articles": len(rev.articles),
+            "update": [
+                {
+                    "text": s.text,
+                    "citations": [{"article": c.article, "start": c.start, "end": c.end} for c in s.citations],
+                    "outlets": list(s.outlets),
+                    "corroboration": s.corroboration,
+                }
+                for s in rev.update
+            ],
+        }
+        for rev in revisions
+    ]
+    if analysis is not None:
+        from .serialize import to_dict
+
+        out["analysis"] = to_dict(analysis)
+    return out
+
+
+def render_stories(entries: Sequence[tuple[Story, Sequence[BriefRevision]]], fmt: str = "markdown") -> str:
+    """Render stories with their latest briefs: ``markdown``, ``json`` (a list of
+    ``tidings.story/1`` objects) or ``text`` (one line per story)."""
+    if fmt == "json":
+        return json.dumps([story_dict(s, r) for s, r in entries], ensure_ascii=False, indent=2) + "\n"
+    if fmt == "text":
+        return "".join(f"{s.id}\t{len(s.articles)}\t{s.title or ''}\n" for s, _ in entries)
+    if not entries:
+        return "No stories.\n"
+    return "\n".join(_story_markdown(s, r) for s, r in entries)
+
+
+def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:
+    latest = revisions[-1] if revisions else None
+    when = story.last_seen.date().isoformat() if story.last_seen else "date unknown"
+    lines = [f"## {story.title or '(untitled story)'}", ""]
+    outlets = sorted({v for v in source_labels(latest.brief.articles, latest.brief.duplicates).values()}) if latest else []
+    lines.append(
+        f"*Story `{story.id}` · {len(story.articles)} article{'s' * (len(story.articles) != 1)} · "
+        f"{', '.join(outlets) or 'no outlets'} · last report {when} · revision {story.revision}"
+        f"{' · closed' if story.closed else ''}*"
+    )
+    lines.append("")
+    if latest is not None:
+        for s in latest.brief.sentences:
+            n = s.corroboration
+            lines.append(f"- {s.text} *({n} source{'s' * (n != 1)})*")
+        if latest.update:
+            lines += ["", f"**New in revision {latest.revision}:**", ""]
+            lines += [f"- {s.text} *({s.corroboration} source{'s' * (s.corroboration != 1)})*" for s in latest.update]
+    lines.append("")
+    return "\n".join(lines)
