@@ -105,7 +105,11 @@ def sumy_ranked(kind: str, docs: list[dict], n_words: int) -> str:
         words = [summarizer._to_words_set(s) for s in document.sentences]
         tf, idf = summarizer._compute_tf(words), summarizer._compute_idf(words)
         matrix = summarizer._create_matrix(words, summarizer.threshold, tf, idf)
-        ratings = dict(zip(document.sentences, summarizer.power_method(matrix, summarizer.epsilon), strict=True))
+        ratings = dict(
+            zip(
+                document.sentences, summarizer.power_method(matrix, summarizer.epsilon), strict=True
+            )
+        )
     else:
         ratings = summarizer.rate_sentences(document)
     order = sorted(ratings, key=lambda s: -ratings[s])
@@ -154,13 +158,17 @@ SYSTEMS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--topics", type=int, default=None, help="only the first N topics")
     ap.add_argument("--words", type=int, nargs="+", default=[250, 100])
     ap.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=list(SYSTEMS))
     args = ap.parse_args(argv)
     if not DATA.exists():
-        print(f"skipped: {DATA} not found (the DUC data lives in ../shared, which a fresh clone has not)")
+        print(
+            f"skipped: {DATA} not found (the DUC data lives in ../shared, which a fresh clone has not)"
+        )
         return 0
     topics = load_topics(DATA, args.topics)
     rouge = Rouge()

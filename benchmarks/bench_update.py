@@ -33,14 +33,17 @@ N_WORDS = 100
 
 def main() -> int:
     if not DATA.exists():
-        print(f"skipped: {DATA} not found (the DUC data lives in ../shared, which a fresh clone has not)")
+        print(
+            f"skipped: {DATA} not found (the DUC data lives in ../shared, which a fresh clone has not)"
+        )
         return 0
     import tidings
     from bench_summarize import OUTLETS, Rouge, lead_summary, truncate
     from tidings.pipeline import update_summary
 
     rouge = Rouge()
-    topics = [json.loads(line) for line in gzip.open(DATA, "rt", encoding="utf-8")]
+    with gzip.open(DATA, "rt", encoding="utf-8") as fh:
+        topics = [json.loads(line) for line in fh]
     scores: dict[str, dict[str, list[float]]] = {}
     for topic in topics:
         known: list[tidings.Article] = []
@@ -58,7 +61,9 @@ def main() -> int:
             articles, _ = tidings.load(records)
             refs = [r["text"] for r in batch["references"]]
             outputs = {
-                "tidings": " ".join(s.text for s in update_summary(articles, known, max_words=N_WORDS)),
+                "tidings": " ".join(
+                    s.text for s in update_summary(articles, known, max_words=N_WORDS)
+                ),
                 "tidings-generic": " ".join(
                     s.text for s in tidings.brief_articles(articles, max_words=N_WORDS).sentences
                 ),
@@ -71,11 +76,17 @@ def main() -> int:
                             rouge.recall(truncate(text, N_WORDS), refs, n)
                         )
             known.extend(articles)
-    print(f"DUC 2007 update task, {len(topics)} topics, {N_WORDS} words, ROUGE recall (rouge-score tokens, pooled refs)")
+    print(
+        f"DUC 2007 update task, {len(topics)} topics, {N_WORDS} words, ROUGE recall (rouge-score tokens, pooled refs)"
+    )
     print(f"{'system':<16} {'A R-2':>7} {'B R-2':>7} {'C R-2':>7} {'all R-2':>8} {'all R-1':>8}")
     for name, table in scores.items():
         row = [statistics.mean(table[f"{k}-R2"]) for k in ("A", "B", "C", "all")]
-        print(f"{name:<16} " + " ".join(f"{v:>7.4f}" for v in row[:3]) + f" {row[3]:>8.4f} {statistics.mean(table['all-R1']):>8.4f}")
+        print(
+            f"{name:<16} "
+            + " ".join(f"{v:>7.4f}" for v in row[:3])
+            + f" {row[3]:>8.4f} {statistics.mean(table['all-R1']):>8.4f}"
+        )
     return 0
 
 

@@ -99,7 +99,11 @@ def test_jsonl_records(tmp_path: Path):
     path = tmp_path / "a.jsonl"
     rows = [
         {"text": ARTICLE, "title": "Bridge", "outlet": "Brekka Post", "published": "2024-03-04"},
-        {"text": ARTICLE.replace("Monday", "Tuesday"), "outlet": "Coast News", "url": "https://coast.example/b"},
+        {
+            "text": ARTICLE.replace("Monday", "Tuesday"),
+            "outlet": "Coast News",
+            "url": "https://coast.example/b",
+        },
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     code, out, _ = run("brief", str(path), "--format", "json")
@@ -134,7 +138,13 @@ def bad_inputs(tmp_path: Path) -> dict[str, Path]:
 def test_each_bad_input_is_named_with_its_reason(bad_inputs, example_dir):
     good = example_dir / "002_fac3f59eecb8c957.txt"
     code, out, err = run(
-        "brief", str(good), *map(str, bad_inputs.values()), "--format", "json", "--max-bytes", "5000"
+        "brief",
+        str(good),
+        *map(str, bad_inputs.values()),
+        "--format",
+        "json",
+        "--max-bytes",
+        "5000",
     )
     assert code == EXIT_PARTIAL
     rejected = {r["input"]: r for r in json.loads(out)["rejected"]}
@@ -171,14 +181,20 @@ def test_missing_file(tmp_path: Path):
 def test_too_short_text_is_rejected(tmp_path: Path, example_dir):
     short = tmp_path / "short.txt"
     short.write_text("The town council met on Monday and approved next year's budget.\n")
-    code, out, err = run("brief", str(short), str(example_dir), "--format", "json")
+    code, out, _err = run("brief", str(short), str(example_dir), "--format", "json")
     assert code == EXIT_PARTIAL
     assert json.loads(out)["rejected"][0]["reason"] == "too-short"
 
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["brief"], ["brief", "x", "--max-words", "0"], ["brief", "x", "--format", "pdf"], ["frobnicate"]],
+    [
+        [],
+        ["brief"],
+        ["brief", "x", "--max-words", "0"],
+        ["brief", "x", "--format", "pdf"],
+        ["frobnicate"],
+    ],
 )
 def test_usage_errors(argv):
     code, _, err = run(*argv)

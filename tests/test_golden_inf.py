@@ -45,7 +45,11 @@ def test_no_furniture_survives_cleaning(inf_brief):
         for line in FURNITURE:
             assert line not in article.text, (article.source, line)
         paragraphs = article.text.split("\n\n")
-        assert "World" not in paragraphs and "Discuss" not in paragraphs and "Sputnik" not in paragraphs
+        assert (
+            "World" not in paragraphs
+            and "Discuss" not in paragraphs
+            and "Sputnik" not in paragraphs
+        )
 
 
 def test_body_paragraphs_are_kept(inf_brief):

@@ -10,13 +10,35 @@ from tidings.summarize import SUMMARIZERS
 
 
 def test_exports():
-    assert sorted(tidings.__all__) == sorted([
-        "Article", "BlockedAddressError", "Brief", "BriefSentence", "Citation", "CitationError",
-        "DuplicateGroup", "ExtractionError", "FetchError", "FormatError", "InputError",
-        "MissingDependencyError", "NothingUsableError", "RawDocument", "ReadError", "Rejection",
-        "Sentence", "StoreError", "TidingsError", "UsageError", "__version__", "brief", "brief_articles", "load",
-        "verify_brief",
-    ])
+    assert sorted(tidings.__all__) == sorted(
+        [
+            "Article",
+            "BlockedAddressError",
+            "Brief",
+            "BriefSentence",
+            "Citation",
+            "CitationError",
+            "DuplicateGroup",
+            "ExtractionError",
+            "FetchError",
+            "FormatError",
+            "InputError",
+            "MissingDependencyError",
+            "NothingUsableError",
+            "RawDocument",
+            "ReadError",
+            "Rejection",
+            "Sentence",
+            "StoreError",
+            "TidingsError",
+            "UsageError",
+            "__version__",
+            "brief",
+            "brief_articles",
+            "load",
+            "verify_brief",
+        ]
+    )
     for name in tidings.__all__:
         assert hasattr(tidings, name)
 

@@ -27,7 +27,10 @@ STORY = [
 
 
 def records(texts, outlets=("North Post", "Daily Wire", "Coast FM")):
-    return [{"text": t, "outlet": o, "title": f"Story {i}"} for i, (t, o) in enumerate(zip(texts, outlets))]
+    return [
+        {"text": t, "outlet": o, "title": f"Story {i}"}
+        for i, (t, o) in enumerate(zip(texts, outlets, strict=False))
+    ]
 
 
 def test_parse_date_keeps_zones_and_refuses_partial_dates():
@@ -60,7 +63,9 @@ def test_unsupported_detail_is_not_corroborated():
 
 def test_syndicated_copies_are_collapsed_and_named():
     copy = STORY[0].replace("Tuesday", "Tuesday evening")
-    result = tidings.brief(records([STORY[0], copy, STORY[2]], ("North Post", "Syndicate Daily", "Coast FM")))
+    result = tidings.brief(
+        records([STORY[0], copy, STORY[2]], ("North Post", "Syndicate Daily", "Coast FM"))
+    )
     assert len(result.duplicates) == 1
     group = result.duplicates[0]
     carried = {result.article(i).outlet for i in (group.kept, *group.copies)}
@@ -80,7 +85,9 @@ def test_deduper_keeps_distinct_reports_apart():
 def test_deduper_prefers_the_earliest_published_copy():
     base = STORY[0] * 3
     early = Article(id="early", source="a", text=base, published=datetime(2020, 1, 1, tzinfo=UTC))
-    late = Article(id="late", source="b", text=base + " Updated.", published=datetime(2020, 1, 2, tzinfo=UTC))
+    late = Article(
+        id="late", source="b", text=base + " Updated.", published=datetime(2020, 1, 2, tzinfo=UTC)
+    )
     (group,) = Deduper().groups([late, early])
     assert group.kept == "early" and group.copies == ("late",)
 
@@ -88,7 +95,10 @@ def test_deduper_prefers_the_earliest_published_copy():
 @pytest.mark.parametrize(
     ("text", "rest"),
     [
-        ("PHOENIX _ Victoria Molina wants strangers to know.", "Victoria Molina wants strangers to know."),
+        (
+            "PHOENIX _ Victoria Molina wants strangers to know.",
+            "Victoria Molina wants strangers to know.",
+        ),
         ("MOSCOW (Sputnik) - Moscow does not understand.", "Moscow does not understand."),
         ("WASHINGTON (AP) — The Senate voted.", "The Senate voted."),
         ("The US-led talks - as expected - failed.", "The US-led talks - as expected - failed."),
@@ -99,7 +109,7 @@ def test_trim_dateline(text, rest):
 
 
 def test_summarizer_rejects_bad_budgets():
-    with pytest.raises(UsageError, match="max_words"):
+    with pytest.raises(UsageError, match=r"max_words"):
         tidings.brief(records(STORY), max_words=0)
     with pytest.raises(UsageError, match="budget"):
         tidings.brief(records(STORY), max_words=None)
@@ -110,8 +120,10 @@ def test_summarizer_rejects_bad_budgets():
 def test_verify_brief_refuses_a_bad_citation():
     article = Article(id="a", source="s", text="One sentence here.")
     bad = Brief(
-        sentences=(BriefSentence("One sentence", (Citation("a", 0, 12),), ("s",)),
-                   BriefSentence("nothing", (Citation("a", 5, 500),), ("s",))),
+        sentences=(
+            BriefSentence("One sentence", (Citation("a", 0, 12),), ("s",)),
+            BriefSentence("nothing", (Citation("a", 5, 500),), ("s",)),
+        ),
         articles=(article,),
     )
     with pytest.raises(CitationError, match="outside"):

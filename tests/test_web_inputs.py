@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_http import LocalServer, Reply
 
+from conftest_http import LocalServer, Reply
 from tidings.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, main
 
 BODY = (
@@ -51,7 +51,9 @@ def test_private_addresses_are_refused_without_an_explicit_allow(server):
 
 
 def test_url_pages_are_fetched_and_dated_apart_from_the_fetch(server):
-    server.route("/a", Reply(body=page("Hikers rescued", "2024-05-12T09:00:00+02:00"), headers=(HTML,)))
+    server.route(
+        "/a", Reply(body=page("Hikers rescued", "2024-05-12T09:00:00+02:00"), headers=(HTML,))
+    )
     code, out, _ = run("extract", server.url("/a"), "--allow-host", "127.0.0.1")
     assert code == EXIT_OK, out
     data = json.loads(out)
@@ -62,7 +64,9 @@ def test_url_pages_are_fetched_and_dated_apart_from_the_fetch(server):
 
 
 def test_feed_url_entries_are_followed_and_feed_dates_are_only_evidence(server):
-    server.route("/a", Reply(body=page("Hikers rescued", "2024-05-12T09:00:00+00:00"), headers=(HTML,)))
+    server.route(
+        "/a", Reply(body=page("Hikers rescued", "2024-05-12T09:00:00+00:00"), headers=(HTML,))
+    )
     server.route("/b", Reply(body=page("Road to Varka to reopen"), headers=(HTML,)))
     feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Valley News</title>
       <item><title>Hikers rescued</title><link>{server.url("/a")}</link>
@@ -101,9 +105,17 @@ def test_server_errors_and_timeouts_are_rejections(server):
     server.route("/boom", Reply(500))
     server.route("/slow", Reply(body=page("Slow"), headers=(HTML,), body_delay=0.2))
     server.route("/a", Reply(body=page("Hikers rescued"), headers=(HTML,)))
-    code, out, err = run(
-        "brief", server.url("/boom"), server.url("/slow"), server.url("/a"),
-        "--allow-host", "127.0.0.1", "--timeout", "0.5", "--format", "json",
+    code, out, _err = run(
+        "brief",
+        server.url("/boom"),
+        server.url("/slow"),
+        server.url("/a"),
+        "--allow-host",
+        "127.0.0.1",
+        "--timeout",
+        "0.5",
+        "--format",
+        "json",
     )
     assert code == EXIT_PARTIAL
     reasons = {r["input"].rsplit("/", 1)[-1]: r["reason"] for r in json.loads(out)["rejected"]}
@@ -118,12 +130,17 @@ def test_warc_archive(tmp_path: Path):
     with path.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True)
         for name, published in (("a", "2018-11-14T10:00:00Z"), ("b", None)):
-            http_headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            http_headers = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
             body = page(f"Story {name}", published)
             record = writer.create_warc_record(
-                f"https://news.example/{name}", "response", payload=io.BytesIO(body),
+                f"https://news.example/{name}",
+                "response",
+                payload=io.BytesIO(body),
                 length=len(body),  # a known length keeps warcio from buffering in temporary files
-                http_headers=http_headers, warc_headers_dict={"WARC-Date": "2021-03-04T16:52:00Z"},
+                http_headers=http_headers,
+                warc_headers_dict={"WARC-Date": "2021-03-04T16:52:00Z"},
             )
             writer.write_record(record)
     code, out, _ = run("extract", str(path))
@@ -131,5 +148,7 @@ def test_warc_archive(tmp_path: Path):
     articles = json.loads(out)
     assert [a["url"] for a in articles] == ["https://news.example/a", "https://news.example/b"]
     assert articles[0]["published"].startswith("2018-11-14")
-    assert articles[1]["published"] is None  # the archive's record date is a crawl date, never a publication date
+    assert (
+        articles[1]["published"] is None
+    )  # the archive's record date is a crawl date, never a publication date
     assert all(a["crawled"].startswith("2021-03-04") for a in articles)

@@ -46,7 +46,9 @@ def _positive(value: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number, got {value!r}"
+        ) from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
     return number
@@ -71,14 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders or URLs")
-    p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown",
-                   help="markdown (default, for reading), json (schema tidings.brief/1), "
-                   "text (summary sentences only, one per line)")
-    p.add_argument("--max-words", type=_positive, default=None, metavar="N",
-                   help="word budget of the summary (default 150 unless --max-sentences is given)")
-    p.add_argument("--max-sentences", type=_positive, default=None, metavar="N", help="sentence budget")
-    p.add_argument("--max-bytes", type=_positive, default=None, metavar="N",
-                   help="largest input file read, in bytes (default 50,000,000)")
+    p.add_argument(
+        "--format",
+        choices=("markdown", "json", "text"),
+        default="markdown",
+        help="markdown (default, for reading), json (schema tidings.brief/1), "
+        "text (summary sentences only, one per line)",
+    )
+    p.add_argument(
+        "--max-words",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="word budget of the summary (default 150 unless --max-sentences is given)",
+    )
+    p.add_argument(
+        "--max-sentences", type=_positive, default=None, metavar="N", help="sentence budget"
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="largest input file read, in bytes (default 50,000,000)",
+    )
     _fetch_options(p)
 
     e = commands.add_parser(
@@ -87,7 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Extract the article text and metadata of a file.",
         epilog=EPILOG,
     )
-    e.add_argument("inputs", nargs="+", metavar="INPUT", help="a file (.txt, .html, .json(l), .warc, feed) or URL")
+    e.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="a file (.txt, .html, .json(l), .warc, feed) or URL",
+    )
     e.add_argument("--format", choices=("json", "text", "markdown"), default="json")
     e.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
     _fetch_options(e)
@@ -99,13 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
         "and every story that changes gets a new brief revision with an update.",
         epilog=EPILOG,
     )
-    i.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders, URLs, feeds, archives")
+    i.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="files, folders, URLs, feeds, archives"
+    )
     _db_option(i, required=True)
     i.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
-    i.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
-                   help="show progress on stderr (auto: only on a terminal)")
-    i.add_argument("--batch-size", type=_positive, default=200, metavar="N",
-                   help="articles per transaction: the most a killed run can lose (default 200)")
+    i.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="show progress on stderr (auto: only on a terminal)",
+    )
+    i.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="articles per transaction: the most a killed run can lose (default 200)",
+    )
     _fetch_options(i)
 
     st = commands.add_parser(
@@ -130,30 +164,48 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(sh, required=True)
     sh.add_argument("--format", choices=("markdown", "json"), default="markdown")
 
-    se = commands.add_parser("search", help="full-text search over articles and briefs", epilog=EPILOG)
+    se = commands.add_parser(
+        "search", help="full-text search over articles and briefs", epilog=EPILOG
+    )
     se.add_argument("query")
     _db_option(se, required=True)
     se.add_argument("--limit", type=_positive, default=20, metavar="N")
     se.add_argument("--format", choices=("text", "json"), default="text")
 
-    ex = commands.add_parser("export", help="every story as JSON Lines (tidings.story/1)", epilog=EPILOG)
+    ex = commands.add_parser(
+        "export", help="every story as JSON Lines (tidings.story/1)", epilog=EPILOG
+    )
     _db_option(ex, required=True)
     return parser
 
 
 def _db_option(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    parser.add_argument("--db", required=required, metavar="PATH_OR_URL",
-                        help="a SQLite file path or a postgresql:// URL")
+    parser.add_argument(
+        "--db",
+        required=required,
+        metavar="PATH_OR_URL",
+        help="a SQLite file path or a postgresql:// URL",
+    )
 
 
 def _fetch_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("fetching URLs and feeds")
-    group.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS", help="per request (default 20)")
-    group.add_argument("--allow-host", action="append", default=[], metavar="HOST",
-                       help="allow fetching from this host even if it resolves to a private or "
-                       "loopback address (repeatable); private addresses are refused otherwise")
-    group.add_argument("--allow-private", action="store_true",
-                       help="allow every private, loopback and link-local address (unsafe on servers)")
+    group.add_argument(
+        "--timeout", type=float, default=20.0, metavar="SECONDS", help="per request (default 20)"
+    )
+    group.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="allow fetching from this host even if it resolves to a private or "
+        "loopback address (repeatable); private addresses are refused otherwise",
+    )
+    group.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow every private, loopback and link-local address (unsafe on servers)",
+    )
     group.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
 
 
@@ -171,7 +223,9 @@ def _fetcher(args: argparse.Namespace) -> Fetcher:
     return Fetcher(policy)
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run the ``tidings`` command and return its exit code.
 
     Args:
@@ -251,10 +305,13 @@ def _extract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .sources import DEFAULT_MAX_BYTES
 
     with _fetcher(args) as fetcher:
-        articles, rejected = load(args.inputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, fetcher=fetcher)
+        articles, rejected = load(
+            args.inputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, fetcher=fetcher
+        )
     if not articles:
         raise NothingUsableError(
-            f"no article could be extracted from {len(args.inputs)} input(s)", rejected=tuple(rejected)
+            f"no article could be extracted from {len(args.inputs)} input(s)",
+            rejected=tuple(rejected),
         )
     out.write(render_articles(articles, args.format))
     _report(rejected, err)
@@ -276,7 +333,9 @@ def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
     articles, rejected = _load_for_store(args)
     _report(rejected, err)
     if not articles:
-        raise NothingUsableError(f"no article could be read from {len(args.inputs)} input(s)", rejected=())
+        raise NothingUsableError(
+            f"no article could be read from {len(args.inputs)} input(s)", rejected=()
+        )
     enabled = {"always": True, "never": False}.get(args.progress)
     tracker = StoryTracker(store, batch_size=args.batch_size)
     report = tracker.ingest(articles, rejected=rejected, progress=Progress(err, enabled=enabled))
@@ -309,7 +368,10 @@ def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 code = _track(args, store, err)
             elif args.db is None:
                 raise UsageError("give inputs to cluster, or --db with a store to list")
-            entries = [(s, store.revisions(s.id)) for s in store.stories(order=args.order, limit=args.limit)]
+            entries = [
+                (s, store.revisions(s.id))
+                for s in store.stories(order=args.order, limit=args.limit)
+            ]
             out.write(render_stories(entries, args.format))
     return code
 
@@ -325,7 +387,10 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         revisions = store.revisions(story.id)
         analysis = store.get_analysis(story.id)
         if args.format == "json":
-            out.write(json.dumps(story_dict(story, revisions, analysis), ensure_ascii=False, indent=2) + "\n")
+            out.write(
+                json.dumps(story_dict(story, revisions, analysis), ensure_ascii=False, indent=2)
+                + "\n"
+            )
             return EXIT_OK
         out.write(f"<!-- story {story.id}, revision {story.revision} -->\n")
         if revisions:
@@ -335,9 +400,15 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             made = rev.made.isoformat(timespec="seconds") if rev.made else "?"
             out.write(f"### Revision {rev.revision} ({made}, {len(rev.articles)} articles)\n\n")
             for s in rev.update:
-                out.write(f"- {s.text} *({s.corroboration} source{'s' * (s.corroboration != 1)})*\n")
+                out.write(
+                    f"- {s.text} *({s.corroboration} source{'s' * (s.corroboration != 1)})*\n"
+                )
             if not rev.update:
-                out.write("- (first brief)\n" if rev.revision == 1 else "- (nothing new beyond the brief)\n")
+                out.write(
+                    "- (first brief)\n"
+                    if rev.revision == 1
+                    else "- (nothing new beyond the brief)\n"
+                )
             out.write("\n")
     return EXIT_OK
 
@@ -350,8 +421,23 @@ def _search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with open_store(args.db) as store:
         hits = store.search(args.query, limit=args.limit)
     if args.format == "json":
-        out.write(json.dumps([{"kind": h.kind, "id": h.id, "title": h.title, "snippet": h.snippet,
-                                "score": h.score} for h in hits], ensure_ascii=False, indent=2) + "\n")
+        out.write(
+            json.dumps(
+                [
+                    {
+                        "kind": h.kind,
+                        "id": h.id,
+                        "title": h.title,
+                        "snippet": h.snippet,
+                        "score": h.score,
+                    }
+                    for h in hits
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
     else:
         for h in hits:
             out.write(f"{h.kind}\t{h.id}\t{h.title or ''}\t{' '.join(h.snippet.split())}\n")
@@ -376,7 +462,10 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _report(rejected: Sequence[Rejection], err: TextIO) -> None:
     for r in rejected:
-        print(f"rejected: {r.input}: {r.detail.removeprefix(r.input + ': ')} [{r.stage}/{r.reason}]", file=err)
+        print(
+            f"rejected: {r.input}: {r.detail.removeprefix(r.input + ': ')} [{r.stage}/{r.reason}]",
+            file=err,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,6 +34,7 @@ def parse_date(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -96,7 +96,9 @@ class Deduper:
                 DuplicateGroup(
                     kept=articles[kept].id,
                     copies=tuple(articles[i].id for i in copies),
-                    similarity=tuple(round(float(sketches[kept].jaccard(sketches[i])), 3) for i in copies),
+                    similarity=tuple(
+                        round(float(sketches[kept].jaccard(sketches[i])), 3) for i in copies
+                    ),
                 )
             )
         return tuple(out)

@@ -108,7 +108,9 @@ def extract(
     elif doc.kind == "record":
         article = _from_record(doc)
     else:
-        raise ExtractionError(doc.source, f"cannot extract a document of kind {doc.kind!r}", reason="unsupported")
+        raise ExtractionError(
+            doc.source, f"cannot extract a document of kind {doc.kind!r}", reason="unsupported"
+        )
     words = word_count(article.text)
     if words < min_words:
         raise ExtractionError(
@@ -126,7 +128,9 @@ def _from_capture(doc: RawDocument, recurring: frozenset[str]) -> Article:
     cleaned = clean_capture(raw, recurring=recurring)
     text = normalise_paragraphs(cleaned.text)
     if not text:
-        raise ExtractionError(doc.source, "no article text left after removing page furniture", reason="no-article")
+        raise ExtractionError(
+            doc.source, "no article text left after removing page furniture", reason="no-article"
+        )
     meta = doc.meta
     title = _str(meta.get("title")) or cleaned.title
     outlet = _str(meta.get("outlet")) or cleaned.dateline_outlet
@@ -167,13 +171,20 @@ def _from_html(doc: RawDocument) -> Article:
     from .html import extract_html
 
     meta = doc.meta
-    url = _str(meta.get("url")) or (doc.source if doc.source.startswith(("http://", "https://")) else None)
+    url = _str(meta.get("url")) or (
+        doc.source if doc.source.startswith(("http://", "https://")) else None
+    )
     try:
-        page = extract_html(doc.content, url=url, charset=_str(meta.get("charset")), crawled=doc.crawled)
+        page = extract_html(
+            doc.content, url=url, charset=_str(meta.get("charset")), crawled=doc.crawled
+        )
     except ExtractionError as err:
         # extract_html names "<html>" when it has no URL; the rejection must name the input.
-        raise ExtractionError(doc.source, err.detail.removeprefix(f"{err.input}: "), reason=err.reason) from err
-    host = urlsplit(page.url or url).hostname if (page.url or url) else None
+        raise ExtractionError(
+            doc.source, err.detail.removeprefix(f"{err.input}: "), reason=err.reason
+        ) from err
+    link = page.url or url
+    host = urlsplit(link).hostname if link else None
     # A record's title is the user's word; a feed's is only evidence, second to the page's own.
     given_title = _str(meta.get("title"))
     title = (page.title or given_title) if meta.get("from_feed") else (given_title or page.title)

@@ -16,10 +16,17 @@ from typing import Any
 from .dedupe import Deduper
 from .errors import CitationError, NothingUsableError, UsageError
 from .extract import MIN_WORDS, extract_all
+from .fetch import Fetcher
 from .records import Article, Brief, BriefSentence, DuplicateGroup, Rejection
 from .segment import SEGMENTER_NAME, segment
-from .fetch import Fetcher
-from .sources import DEFAULT_MAX_BYTES, ReadResult, documents_from_texts, fetch_documents, is_url, read_inputs
+from .sources import (
+    DEFAULT_MAX_BYTES,
+    ReadResult,
+    documents_from_texts,
+    fetch_documents,
+    is_url,
+    read_inputs,
+)
 from .summarize import ConceptSummarizer
 
 __all__ = ["brief", "brief_articles", "load", "source_labels", "update_summary", "verify_brief"]
@@ -65,7 +72,9 @@ def load(
         elif isinstance(item, Mapping):
             texts.append(item)
         else:
-            raise UsageError(f"inputs must be paths, texts or record dicts, got {type(item).__name__}")
+            raise UsageError(
+                f"inputs must be paths, texts or record dicts, got {type(item).__name__}"
+            )
     read = ReadResult()
     read.extend(read_inputs(paths, max_bytes=max_bytes))
     read.extend(documents_from_texts(texts))
@@ -104,7 +113,9 @@ def brief(
     """
     for name, value in (("max_words", max_words), ("max_sentences", max_sentences)):
         if value is not None and (not isinstance(value, int) or value < 1):
-            raise UsageError(f"the {name} parameter of brief must be a positive integer or None, got {value!r}")
+            raise UsageError(
+                f"the {name} parameter of brief must be a positive integer or None, got {value!r}"
+            )
     if max_words is None and max_sentences is None:
         raise UsageError("brief needs a budget: set max_words, max_sentences or both")
     articles, rejected = load(inputs, max_bytes=max_bytes, fetcher=fetcher)
@@ -189,8 +200,15 @@ def update_summary(
     copies = {c for g in groups for c in g.copies}
     known_ids = {a.id for a in known}
     # A new article that copies a known one brings nothing new.
-    shadowed = {c for g in groups for c in (g.kept, *g.copies) if any(m in known_ids for m in (g.kept, *g.copies))}
-    fresh = [a for a in new if a.id not in copies and a.id not in shadowed and a.id not in known_ids]
+    shadowed = {
+        c
+        for g in groups
+        for c in (g.kept, *g.copies)
+        if any(m in known_ids for m in (g.kept, *g.copies))
+    }
+    fresh = [
+        a for a in new if a.id not in copies and a.id not in shadowed and a.id not in known_ids
+    ]
     if not fresh:
         return ()
     labels = source_labels(everything, groups)
@@ -204,7 +222,9 @@ def update_summary(
     )
 
 
-def source_labels(articles: Sequence[Article], groups: Sequence[DuplicateGroup] = ()) -> dict[str, str]:
+def source_labels(
+    articles: Sequence[Article], groups: Sequence[DuplicateGroup] = ()
+) -> dict[str, str]:
     """Name the independent source behind each article, for corroboration counts and display.
 
     Articles with the same outlet are one source. Articles whose outlet is unknown but which
@@ -226,7 +246,9 @@ def source_labels(articles: Sequence[Article], groups: Sequence[DuplicateGroup] 
             labels[article.id] = article.site_key.removeprefix("host:")
         elif article.site_key and shared[article.site_key] > 1:
             if article.site_key not in by_template:
-                by_template[article.site_key] = f"unnamed site {chr(ord('A') + len(by_template) % 26)}"
+                by_template[article.site_key] = (
+                    f"unnamed site {chr(ord('A') + len(by_template) % 26)}"
+                )
             labels[article.id] = by_template[article.site_key]
         else:
             labels[article.id] = Path(article.source).name or article.source
@@ -252,7 +274,9 @@ def verify_brief(result: Brief) -> None:
         for citation in sentence.citations:
             text = texts.get(citation.article)
             if text is None:
-                raise CitationError(f"summary sentence {number} cites unknown article {citation.article}")
+                raise CitationError(
+                    f"summary sentence {number} cites unknown article {citation.article}"
+                )
             if not 0 <= citation.start < citation.end <= len(text):
                 raise CitationError(
                     f"summary sentence {number} cites {citation.article}[{citation.start}:{citation.end}],"

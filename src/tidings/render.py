@@ -18,12 +18,12 @@ from .records import Analysis, Article, Brief, BriefRevision, Rejection, Story
 __all__ = [
     "BRIEF_SCHEMA",
     "STORY_SCHEMA",
-    "render_stories",
-    "story_dict",
     "article_dict",
     "brief_dict",
     "render_article",
     "render_brief",
+    "render_stories",
+    "story_dict",
 ]
 
 BRIEF_SCHEMA = "tidings.brief/1"
@@ -86,7 +86,9 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
         "summary": [
             {
                 "text": s.text,
-                "citations": [{"article": c.article, "start": c.start, "end": c.end} for c in s.citations],
+                "citations": [
+                    {"article": c.article, "start": c.start, "end": c.end} for c in s.citations
+                ],
                 "outlets": list(s.outlets),
                 "corroboration": s.corroboration,
             }
@@ -94,7 +96,8 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
         ],
         "articles": articles,
         "duplicates": [
-            {"kept": g.kept, "copies": list(g.copies), "similarity": list(g.similarity)} for g in brief.duplicates
+            {"kept": g.kept, "copies": list(g.copies), "similarity": list(g.similarity)}
+            for g in brief.duplicates
         ],
         "rejected": [rejection_dict(r) for r in brief.rejected],
     }
@@ -151,9 +154,12 @@ def _markdown(brief: Brief) -> str:
 
     lines += ["## Evidence", ""]
     for i, sentence in enumerate(brief.sentences, start=1):
-        lines.append(f"{i}. " + "; ".join(
-            f"[{number[c.article]}] chars {c.start}–{c.end}" for c in sentence.citations
-        ))
+        lines.append(
+            f"{i}. "
+            + "; ".join(
+                f"[{number[c.article]}] chars {c.start}–{c.end}" for c in sentence.citations
+            )
+        )
         for c in sentence.citations[1:]:
             span = brief.article(c.article).text[c.start : c.end]
             lines.append(f"   - [{number[c.article]}] “{_clip(span, 220)}”")
@@ -176,7 +182,10 @@ def _markdown(brief: Brief) -> str:
 
     if brief.rejected:
         lines += ["## Rejected inputs", ""]
-        lines += [f"- `{r.input}`: {r.detail.removeprefix(r.input + ': ')} ({r.stage}: {r.reason})" for r in brief.rejected]
+        lines += [
+            f"- `{r.input}`: {r.detail.removeprefix(r.input + ': ')} ({r.stage}: {r.reason})"
+            for r in brief.rejected
+        ]
         lines.append("")
     lines.append(f"*Made by {', '.join(f'{k} {v}' for k, v in brief.methods.items())}.*")
     return "\n".join(lines) + "\n"
@@ -184,7 +193,11 @@ def _markdown(brief: Brief) -> str:
 
 def _describe(article: Article, label: str) -> str:
     title = f"“{article.title}”" if article.title else "(untitled)"
-    when = f"published {article.published.date().isoformat()}" if article.published else "publication date unknown"
+    when = (
+        f"published {article.published.date().isoformat()}"
+        if article.published
+        else "publication date unknown"
+    )
     extra = f", captured {article.crawled.date().isoformat()}" if article.crawled else ""
     return f"{title}. {label}; {when}{extra}. `{article.source}` (id {article.id})"
 
@@ -200,7 +213,10 @@ def render_article(article: Article, fmt: str = "json") -> str:
         return json.dumps(article_dict(article), ensure_ascii=False, indent=2) + "\n"
     if fmt == "text":
         return article.text + "\n"
-    meta = [f"outlet: {article.outlet or 'unknown'}", f"published: {_iso(article.published) or 'unknown'}"]
+    meta = [
+        f"outlet: {article.outlet or 'unknown'}",
+        f"published: {_iso(article.published) or 'unknown'}",
+    ]
     if article.authors:
         meta.append("by " + ", ".join(article.authors))
     return f"# {article.title or '(untitled)'}\n\n*{'; '.join(meta)}*\n\n{article.text}\n"
@@ -218,7 +234,9 @@ def render_articles(articles: Sequence[Article], fmt: str = "json") -> str:
 STORY_SCHEMA = "tidings.story/1"
 
 
-def story_dict(story: Story, revisions: Sequence[BriefRevision], analysis: Analysis | None = None) -> dict[str, Any]:
+def story_dict(
+    story: Story, revisions: Sequence[BriefRevision], analysis: Analysis | None = None
+) -> dict[str, Any]:
     """The JSON form of a story (schema ``tidings.story/1``): its latest brief, its articles
     (id, path or URL, title, outlet, dates; no text), and the update of every revision."""
     latest = revisions[-1] if revisions else None
@@ -237,7 +255,9 @@ def story_dict(story: Story, revisions: Sequence[BriefRevision], analysis: Analy
         by_id = {a["id"]: a for a in brief["articles"]}
         out["outlets"] = sorted({a["source_label"] for a in brief["articles"]})
         out["brief"] = {k: brief[k] for k in ("summary", "duplicates", "methods", "budget")}
-        out["articles"] = [{k: v for k, v in by_id[i].items() if k != "text"} for i in story.articles if i in by_id]
+        out["articles"] = [
+            {k: v for k, v in by_id[i].items() if k != "text"} for i in story.articles if i in by_id
+        ]
     out["updates"] = [
         {
             "revision": rev.revision,
@@ -246,7 +266,9 @@ def story_dict(story: Story, revisions: Sequence[BriefRevision], analysis: Analy
             "update": [
                 {
                     "text": s.text,
-                    "citations": [{"article": c.article, "start": c.start, "end": c.end} for c in s.citations],
+                    "citations": [
+                        {"article": c.article, "start": c.start, "end": c.end} for c in s.citations
+                    ],
                     "outlets": list(s.outlets),
                     "corroboration": s.corroboration,
                 }
@@ -262,11 +284,15 @@ def story_dict(story: Story, revisions: Sequence[BriefRevision], analysis: Analy
     return out
 
 
-def render_stories(entries: Sequence[tuple[Story, Sequence[BriefRevision]]], fmt: str = "markdown") -> str:
+def render_stories(
+    entries: Sequence[tuple[Story, Sequence[BriefRevision]]], fmt: str = "markdown"
+) -> str:
     """Render stories with their latest briefs: ``markdown``, ``json`` (a list of
     ``tidings.story/1`` objects) or ``text`` (one line per story)."""
     if fmt == "json":
-        return json.dumps([story_dict(s, r) for s, r in entries], ensure_ascii=False, indent=2) + "\n"
+        return (
+            json.dumps([story_dict(s, r) for s, r in entries], ensure_ascii=False, indent=2) + "\n"
+        )
     if fmt == "text":
         return "".join(f"{s.id}\t{len(s.articles)}\t{s.title or ''}\n" for s, _ in entries)
     if not entries:
@@ -278,7 +304,11 @@ def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:
     latest = revisions[-1] if revisions else None
     when = story.last_seen.date().isoformat() if story.last_seen else "date unknown"
     lines = [f"## {story.title or '(untitled story)'}", ""]
-    outlets = sorted({v for v in source_labels(latest.brief.articles, latest.brief.duplicates).values()}) if latest else []
+    outlets = (
+        sorted({v for v in source_labels(latest.brief.articles, latest.brief.duplicates).values()})
+        if latest
+        else []
+    )
     lines.append(
         f"*Story `{story.id}` · {len(story.articles)} article{'s' * (len(story.articles) != 1)} · "
         f"{', '.join(outlets) or 'no outlets'} · last report {when} · revision {story.revision}"
@@ -291,6 +321,9 @@ def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:
             lines.append(f"- {s.text} *({n} source{'s' * (n != 1)})*")
         if latest.update:
             lines += ["", f"**New in revision {latest.revision}:**", ""]
-            lines += [f"- {s.text} *({s.corroboration} source{'s' * (s.corroboration != 1)})*" for s in latest.update]
+            lines += [
+                f"- {s.text} *({s.corroboration} source{'s' * (s.corroboration != 1)})*"
+                for s in latest.update
+            ]
     lines.append("")
     return "\n".join(lines)

@@ -63,7 +63,17 @@ EXTENSIONS: Mapping[str, str] = {
 }
 
 #: Fields a JSON record may carry; others are kept in ``meta`` but unused.
-RECORD_FIELDS = ("text", "html", "url", "title", "published", "updated", "outlet", "authors", "language")
+RECORD_FIELDS = (
+    "text",
+    "html",
+    "url",
+    "title",
+    "published",
+    "updated",
+    "outlet",
+    "authors",
+    "language",
+)
 
 
 @dataclass(slots=True)
@@ -130,7 +140,9 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
-def read_path(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, from_folder: bool = False) -> ReadResult:
+def read_path(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, from_folder: bool = False
+) -> ReadResult:
     """Read one file into raw documents (several for JSON lists and JSON Lines).
 
     Args:
@@ -183,7 +195,9 @@ def is_url(text: str) -> bool:
 def _is_url_list(text: str) -> bool:
     # A capture of a page never has most of its lines be bare URLs; a list of links with a typo
     # still does, and the bad line is then rejected on its own (file:line).
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [
+        ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     return bool(lines) and 2 * sum(is_url(ln) for ln in lines) > len(lines)
 
 
@@ -191,7 +205,9 @@ def _url_list(text: str, label: str) -> ReadResult:
     result = ReadResult()
     urls, rejected = parse_url_list(text, source=label)
     result.rejected.extend(rejected)
-    result.documents.extend(RawDocument(source=u, kind="url", meta={"url": u, "listed_in": label}) for u in urls)
+    result.documents.extend(
+        RawDocument(source=u, kind="url", meta={"url": u, "listed_in": label}) for u in urls
+    )
     if not urls and not rejected:
         result.reject(ReadError(label, "URL list has no URLs", reason="empty"))
     return result
@@ -215,7 +231,9 @@ def documents_from_feed(content: bytes, *, source: str) -> ReadResult:
     return result
 
 
-def fetch_documents(documents: Sequence[RawDocument], *, fetcher: Fetcher | None = None) -> ReadResult:
+def fetch_documents(
+    documents: Sequence[RawDocument], *, fetcher: Fetcher | None = None
+) -> ReadResult:
     """Fetch every ``kind="url"`` document; the others pass through unchanged, in order.
 
     A fetched page becomes ``kind="html"`` with the fetch time as ``crawled`` (never as a
@@ -247,7 +265,9 @@ def fetch_documents(documents: Sequence[RawDocument], *, fetcher: Fetcher | None
     return result
 
 
-def _fetch_round(documents: Sequence[RawDocument], fetcher: Fetcher, *, expand_feeds: bool) -> ReadResult:
+def _fetch_round(
+    documents: Sequence[RawDocument], fetcher: Fetcher, *, expand_feeds: bool
+) -> ReadResult:
     result = ReadResult()
     pending = {i: d for i, d in enumerate(documents) if d.kind == "url"}
     fetched: dict[int, ReadResult] = {}
@@ -273,7 +293,13 @@ def _page_or_feed(doc: RawDocument, page: FetchResult, *, expand_feeds: bool) ->
     content_type = page.content_type or ""
     if looks_like_feed(page.content) and "html" not in content_type:
         if not expand_feeds:
-            result.reject(FormatError(doc.source, "a feed entry links to another feed; not followed", reason="nested-feed"))
+            result.reject(
+                FormatError(
+                    doc.source,
+                    "a feed entry links to another feed; not followed",
+                    reason="nested-feed",
+                )
+            )
             return result
         try:
             return documents_from_feed(page.content, source=page.final_url)
@@ -282,7 +308,12 @@ def _page_or_feed(doc: RawDocument, page: FetchResult, *, expand_feeds: bool) ->
             return result
     if content_type and not any(t in content_type for t in ("html", "xml", "text/plain")):
         result.reject(
-            FormatError(doc.source, f"not a web page (Content-Type {content_type})", reason="not-html", stage="fetch")
+            FormatError(
+                doc.source,
+                f"not a web page (Content-Type {content_type})",
+                reason="not-html",
+                stage="fetch",
+            )
         )
         return result
     meta = {
@@ -295,7 +326,13 @@ def _page_or_feed(doc: RawDocument, page: FetchResult, *, expand_feeds: bool) ->
     if page.redirects:
         meta["redirects"] = list(page.redirects)
     result.documents.append(
-        RawDocument(source=page.final_url, kind="html", content=page.content, meta=meta, crawled=page.fetched_at)
+        RawDocument(
+            source=page.final_url,
+            kind="html",
+            content=page.content,
+            meta=meta,
+            crawled=page.fetched_at,
+        )
     )
     return result
 
@@ -334,7 +371,9 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     except PermissionError as exc:
         raise ReadError(label, "permission denied", reason="unreadable") from exc
     except OSError as exc:
-        raise ReadError(label, f"cannot be read ({exc.strerror or exc})", reason="unreadable") from exc
+        raise ReadError(
+            label, f"cannot be read ({exc.strerror or exc})", reason="unreadable"
+        ) from exc
     if not data.strip():
         raise ReadError(label, "file is empty", reason="empty")
     return data
@@ -343,7 +382,9 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
 def _check_not_binary(label: str, data: bytes) -> None:
     head = data[:8192]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReadError(label, "file is binary (contains NUL bytes), expected text", reason="binary")
+        raise ReadError(
+            label, "file is binary (contains NUL bytes), expected text", reason="binary"
+        )
 
 
 def decode_text(label: str, data: bytes) -> str:
@@ -370,7 +411,9 @@ def decode_text(label: str, data: bytes) -> str:
             reason="undecodable",
         ) from exc
     if not is_printable_text(text):
-        raise ReadError(label, "file looks binary (mostly control characters), expected text", reason="binary")
+        raise ReadError(
+            label, "file looks binary (mostly control characters), expected text", reason="binary"
+        )
     if not text.strip():
         raise ReadError(label, "file is empty (only whitespace)", reason="empty")
     return text
@@ -398,7 +441,11 @@ def records_from_json(text: str, *, source: str, lines: bool) -> ReadResult:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                result.reject(FormatError(label, f"invalid JSON ({exc.msg} at column {exc.colno})", reason="bad-json"))
+                result.reject(
+                    FormatError(
+                        label, f"invalid JSON ({exc.msg} at column {exc.colno})", reason="bad-json"
+                    )
+                )
                 continue
             _add_record(result, obj, label)
         if not result.documents and not result.rejected:
@@ -409,7 +456,9 @@ def records_from_json(text: str, *, source: str, lines: bool) -> ReadResult:
     except json.JSONDecodeError as exc:
         hint = " (one object per line? name it .jsonl)" if exc.msg == "Extra data" else ""
         raise FormatError(
-            source, f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}){hint}", reason="bad-json"
+            source,
+            f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}){hint}",
+            reason="bad-json",
         ) from exc
     if isinstance(obj, dict) and isinstance(obj.get("articles"), list):
         obj = obj["articles"]
@@ -432,12 +481,20 @@ def _add_record(result: ReadResult, obj: Any, label: str) -> None:
 
 def _record_document(obj: Any, label: str) -> RawDocument:
     if not isinstance(obj, dict):
-        raise FormatError(label, f"expected a JSON object (a record), got {type(obj).__name__}", reason="bad-record")
+        raise FormatError(
+            label,
+            f"expected a JSON object (a record), got {type(obj).__name__}",
+            reason="bad-record",
+        )
     meta = {k: v for k, v in obj.items() if k not in ("text", "html")}
     text, html = obj.get("text"), obj.get("html")
     for name, value in (("text", text), ("html", html)):
         if value is not None and not isinstance(value, str):
-            raise FormatError(label, f"field {name!r} must be a string, got {type(value).__name__}", reason="bad-record")
+            raise FormatError(
+                label,
+                f"field {name!r} must be a string, got {type(value).__name__}",
+                reason="bad-record",
+            )
     url = obj.get("url")
     source = url if isinstance(url, str) and url else label
     meta.setdefault("record", label)

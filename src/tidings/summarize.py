@@ -25,6 +25,7 @@ under a second. Past ``max_candidates`` sentences, only the highest-scoring ones
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -147,8 +148,14 @@ class ConceptSummarizer:
             raise UsageError("set max_words or max_sentences (or both) for the summary")
         for name, value in (("max_words", max_words), ("max_sentences", max_sentences)):
             if value is not None and value < 1:
-                raise UsageError(f"the {name} parameter of summarize must be a positive integer, got {value}")
-        units = [u for doc, a in enumerate(articles) for u in self._units(a, sentences.get(a.id, ()), doc)]
+                raise UsageError(
+                    f"the {name} parameter of summarize must be a positive integer, got {value}"
+                )
+        units = [
+            u
+            for doc, a in enumerate(articles)
+            for u in self._units(a, sentences.get(a.id, ()), doc)
+        ]
         if not units:
             return ()
 
@@ -158,14 +165,16 @@ class ConceptSummarizer:
         old_content = [[t for t, is_content in s if is_content] for s in old_stems]
         joint, idf = _tfidf(content + old_content)
         matrix = joint[: len(units)]
-        known: dict[str, int] = Counter()
+        known: Counter[str] = Counter()
         excluded: set[int] = set()
         if old_stems:
             for doc_sentences in (background or {}).values():
-                known.update({c for s in doc_sentences for c in _bigrams(_stems(s.text))})
+                known.update({c for sentence in doc_sentences for c in _bigrams(_stems(sentence.text))})
             restated = (matrix @ joint[len(units) :].T).max(axis=1).toarray().ravel()
             excluded = {i for i, sim in enumerate(restated) if sim >= self.redundancy}
-        chosen = self._select(articles, units, stems, matrix, max_words, max_sentences, known, excluded)
+        chosen = self._select(
+            articles, units, stems, matrix, max_words, max_sentences, known, excluded
+        )
         by_article = {a.id: i for i, a in enumerate(articles)}
         out = [
             self._cite(units, chosen_index, content, matrix, idf, articles, source_keys, by_article)
@@ -235,7 +244,9 @@ class ConceptSummarizer:
         if n_docs == 1:
             weights = {c: 1.0 + self.position_weight * len(lead_docs.get(c, ())) for c in weights}
         if known:
-            weights = {c: w * (self.background_discount if c in known else 1.0) for c, w in weights.items()}
+            weights = {
+                c: w * (self.background_discount if c in known else 1.0) for c, w in weights.items()
+            }
 
         score = np.array([sum(weights.get(c, 0.0) for c in cs) for cs in concepts_of])
         order = sorted(range(len(units)), key=lambda i: (-score[i], units[i].rel_pos, i))
@@ -243,7 +254,8 @@ class ConceptSummarizer:
         if not candidates:
             # Nothing is shared between the articles: fall back to the ledes, earliest first.
             candidates = sorted(
-                (i for i in range(len(units)) if i not in excluded), key=lambda i: (units[i].rel_pos, units[i].doc)
+                (i for i in range(len(units)) if i not in excluded),
+                key=lambda i: (units[i].rel_pos, units[i].doc),
             )
             return _fill(candidates, units, max_words, max_sentences)
         return self._ilp(candidates, units, concepts_of, weights, matrix, max_words, max_sentences)
@@ -259,7 +271,7 @@ class ConceptSummarizer:
         max_sentences: int | None,
     ) -> list[int]:
         from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import coo_array, triu, vstack
+        from scipy.sparse import coo_array, hstack, identity, triu, vstack
 
         concept_ids: dict[str, int] = {}
         rows, cols = [], []
@@ -281,7 +293,7 @@ class ConceptSummarizer:
         constraints = []
         # A concept is covered only if a chosen sentence contains it: c_i - sum_j occ_ij s_j <= 0.
         occ = coo_array((np.ones(len(rows)), (rows, cols)), shape=(n_c, n_s)).tocsr()
-        cover = _hstack_csr(-occ, _identity(n_c))
+        cover = hstack([-occ, identity(n_c, format="csr")], format="csr")
         constraints.append(LinearConstraint(cover, -np.inf, 0.0))
         budget_rows = []
         upper = []
@@ -300,7 +312,10 @@ class ConceptSummarizer:
         if len(a_idx):
             k = len(a_idx)
             red = coo_array(
-                (np.ones(2 * k), (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([a_idx, b_idx]))),
+                (
+                    np.ones(2 * k),
+                    (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([a_idx, b_idx])),
+                ),
                 shape=(k, n_s + n_c),
             )
             constraints.append(LinearConstraint(vstack([red]).tocsr(), -np.inf, 1.0))
@@ -359,7 +374,9 @@ class ConceptSummarizer:
         return (when, unit.rel_pos, unit.doc, unit.sentence.index)
 
 
-def _fill(order: list[int], units: list[_Unit], max_words: int | None, max_sentences: int | None) -> list[int]:
+def _fill(
+    order: list[int], units: list[_Unit], max_words: int | None, max_sentences: int | None
+) -> list[int]:
     chosen: list[int] = []
     used = 0
     for i in order:
@@ -391,7 +408,7 @@ def _stems(text: str) -> list[tuple[str, bool]]:
 
 def _bigrams(tokens: list[tuple[str, bool]]) -> set[str]:
     out = set()
-    for (a, ca), (b, cb) in zip(tokens, tokens[1:], strict=False):
+    for (a, ca), (b, cb) in itertools.pairwise(tokens):
         if ca or cb:
             out.add(f"{a} {b}")
     return out
@@ -419,15 +436,3 @@ def _tfidf(docs: list[list[str]]) -> tuple[Any, dict[str, float]]:
         indptr.append(len(indices))
     matrix = csr_array((np.array(data, dtype=np.float64), indices, indptr), shape=(n, len(vocab)))
     return matrix, idf
-
-
-def _identity(n: int):  # type: ignore[no-untyped-def]
-    from scipy.sparse import identity
-
-    return identity(n, format="csr")
-
-
-def _hstack_csr(a, b):  # type: ignore[no-untyped-def]
-    from scipy.sparse import hstack
-
-    return hstack([a, b], format="csr")
