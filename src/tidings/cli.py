@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="largest input file read, in bytes (default 50,000,000)",
     )
+    p.add_argument(
+        "--no-analysis",
+        action="store_true",
+        help="skip quotes, entities, timeline and disagreements (faster)",
+    )
     _fetch_options(p)
 
     e = commands.add_parser(
@@ -293,6 +298,7 @@ def _brief(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             max_sentences=args.max_sentences,
             max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
             fetcher=fetcher,
+            analysis=not args.no_analysis,
         )
     out.write(render_brief(result, args.format))
     _report(result.rejected, err)

@@ -17,7 +17,7 @@ from .dedupe import Deduper
 from .errors import CitationError, NothingUsableError, UsageError
 from .extract import MIN_WORDS, extract_all
 from .fetch import Fetcher
-from .records import Article, Brief, BriefSentence, DuplicateGroup, Rejection
+from .records import Analysis, Article, Brief, BriefSentence, Citation, DuplicateGroup, Rejection
 from .segment import SEGMENTER_NAME, segment
 from .sources import (
     DEFAULT_MAX_BYTES,
@@ -92,6 +92,7 @@ def brief(
     summarizer: ConceptSummarizer | None = None,
     deduper: Deduper | None = None,
     fetcher: Fetcher | None = None,
+    analysis: bool = True,
 ) -> Brief:
     """Make a cited brief of the story told by ``inputs``.
 
@@ -103,6 +104,8 @@ def brief(
         summarizer: the summariser (default ``extractive.v1`` with its default settings).
         deduper: the near-duplicate detector (default ``minhash-lsh.v1``).
         fetcher: fetches URL inputs (see :func:`load`).
+        analysis: also find quotes, entities, timeline and disagreements (needs the spaCy
+            model; about a second per few thousand words).
 
     Returns:
         The brief; ``brief.rejected`` lists every input that could not be used and why.
@@ -128,6 +131,7 @@ def brief(
         max_sentences=max_sentences,
         summarizer=summarizer,
         deduper=deduper,
+        analysis=analysis,
     )
 
 
@@ -139,8 +143,12 @@ def brief_articles(
     max_sentences: int | None = None,
     summarizer: ConceptSummarizer | None = None,
     deduper: Deduper | None = None,
+    analysis: bool = False,
 ) -> Brief:
-    """Make a cited brief from articles already extracted (the pure part of :func:`brief`)."""
+    """Make a cited brief from articles already extracted (the pure part of :func:`brief`).
+
+    ``analysis`` adds quotes, entities, timeline and disagreements (off by default here, as the
+    bulk callers, story tracking and benchmarks, decide for themselves)."""
     summarizer = summarizer or ConceptSummarizer()
     deduper = deduper or Deduper()
     groups = deduper.groups(articles)
@@ -155,19 +163,28 @@ def brief_articles(
         max_words=max_words,
         max_sentences=max_sentences,
     )
+    found = None
+    if analysis:
+        from .analyze import analyze
+
+        found = analyze(independent, sentences, source_keys=labels)
+    methods = {
+        "extract": ",".join(sorted({a.extractor for a in articles})),
+        "segment": SEGMENTER_NAME,
+        "dedupe": "minhash-lsh.v1",
+        "summarize": "extractive.v1",
+    }
+    if found is not None:
+        methods.update({f"analyze.{k}": v for k, v in found.methods.items()})
     result = Brief(
         sentences=summary,
         articles=tuple(articles),
         duplicates=groups,
         rejected=tuple(rejected),
-        methods={
-            "extract": ",".join(sorted({a.extractor for a in articles})),
-            "segment": SEGMENTER_NAME,
-            "dedupe": "minhash-lsh.v1",
-            "summarize": "extractive.v1",
-        },
+        methods=methods,
         max_words=max_words,
         max_sentences=max_sentences,
+        analysis=found,
     )
     verify_brief(result)
     return result
@@ -285,6 +302,26 @@ def verify_brief(result: Brief) -> None:
         first = sentence.citations[0]
         if texts[first.article][first.start : first.end] != sentence.text:
             raise CitationError(f"summary sentence {number} does not match its own source span")
+    if result.analysis is not None:
+        _verify_analysis(result.analysis, texts)
+
+
+def _verify_analysis(analysis: Analysis, texts: Mapping[str, str]) -> None:
+    spans: list[tuple[str, Citation]] = []
+    for quote in analysis.quotes:
+        spans += [(f"quote {quote.text[:40]!r}", c) for c in quote.citations]
+        first = quote.citations[0] if quote.citations else None
+        if first is None or texts.get(first.article, "")[first.start : first.end] != quote.text:
+            raise CitationError(f"quote {quote.text[:40]!r} does not match its own source span")
+    for event in analysis.timeline:
+        spans += [(f"timeline event {event.expression!r}", c) for c in event.citations]
+    for disagreement in analysis.disagreements:
+        for side in disagreement.sides:
+            spans += [(f"disagreement side {side.claim[:40]!r}", c) for c in side.citations]
+    for what, citation in spans:
+        text = texts.get(citation.article)
+        if text is None or not 0 <= citation.start < citation.end <= len(text):
+            raise CitationError(f"{what} cites {citation.article}[{citation.start}:{citation.end}], which does not resolve")
 
 
 def _nothing_message(rejected: Sequence[Rejection]) -> str:

@@ -215,6 +215,7 @@ class Brief:
         methods: registered names of the backends that made the brief (role -> name).
         max_words: the word budget the summary was made for (``None`` if only sentences bounded it).
         max_sentences: the sentence budget, if any.
+        analysis: quotes, entities, timeline and disagreements of the articles, when made.
     """
 
     sentences: tuple[BriefSentence, ...]
@@ -224,6 +225,7 @@ class Brief:
     methods: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     max_words: int | None = None
     max_sentences: int | None = None
+    analysis: Analysis | None = None
 
     def article(self, article_id: str) -> Article:
         """Return the article with ``article_id``.

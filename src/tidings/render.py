@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .pipeline import source_labels
-from .records import Analysis, Article, Brief, BriefRevision, Rejection, Story
+from .records import Analysis, Article, Brief, BriefRevision, Citation, Rejection, Story
 
 __all__ = [
     "BRIEF_SCHEMA",
@@ -100,7 +100,81 @@ def brief_dict(brief: Brief) -> dict[str, Any]:
             for g in brief.duplicates
         ],
         "rejected": [rejection_dict(r) for r in brief.rejected],
+        "sources": sources_list(brief),
+        **analysis_dict(brief.analysis),
     }
+
+
+def _cites(citations: Sequence[Citation]) -> list[dict[str, Any]]:
+    return [{"article": c.article, "start": c.start, "end": c.end} for c in citations]
+
+
+def analysis_dict(analysis: Analysis | None) -> dict[str, Any]:
+    """The ``quotes``, ``entities``, ``timeline`` and ``disagreements`` keys (empty lists when
+    no analysis was made)."""
+    if analysis is None:
+        return {"quotes": [], "entities": [], "timeline": [], "disagreements": []}
+    return {
+        "quotes": [
+            {
+                "speaker": q.speaker,
+                "speaker_title": q.speaker_title,
+                "text": q.text,
+                "cue": q.cue,
+                "kind": q.kind,
+                "citations": _cites(q.citations),
+                "outlets": list(q.outlets),
+            }
+            for q in analysis.quotes
+        ],
+        "entities": [
+            {
+                "name": e.name,
+                "kind": e.kind,
+                "mentions": e.mentions,
+                "articles": list(e.articles),
+                "variants": list(e.variants),
+            }
+            for e in analysis.entities
+        ],
+        "timeline": [
+            {"date": t.date, "expression": t.expression, "text": t.text, "citations": _cites(t.citations)}
+            for t in analysis.timeline
+        ],
+        "disagreements": [
+            {
+                "topic": d.topic,
+                "kind": d.kind,
+                "sides": [
+                    {"claim": s.claim, "citations": _cites(s.citations), "outlets": list(s.outlets)}
+                    for s in d.sides
+                ],
+            }
+            for d in analysis.disagreements
+        ],
+    }
+
+
+def sources_list(brief: Brief) -> list[dict[str, Any]]:
+    """Each independent source of the brief: its articles and when it was first and last seen
+    (publication date, else capture time)."""
+    labels = source_labels(brief.articles, brief.duplicates)
+    by_source: dict[str, list[Article]] = {}
+    for article in brief.articles:
+        by_source.setdefault(labels[article.id], []).append(article)
+    out = []
+    for label, articles in by_source.items():
+        seen = sorted(d for a in articles if (d := a.published or a.crawled) is not None)
+        out.append(
+            {
+                "outlet": label,
+                "articles": len(articles),
+                "article_ids": [a.id for a in articles],
+                "first_seen": _iso(seen[0]) if seen else None,
+                "last_seen": _iso(seen[-1]) if seen else None,
+            }
+        )
+    return sorted(out, key=lambda s: (-s["articles"], s["outlet"]))
 
 
 def headline(brief: Brief) -> str | None:
@@ -165,7 +239,16 @@ def _markdown(brief: Brief) -> str:
             lines.append(f"   - [{number[c.article]}] “{_clip(span, 220)}”")
     lines.append("")
 
+    if brief.analysis is not None:
+        lines += _analysis_markdown(brief.analysis, number)
+
     lines += ["## Sources", ""]
+    outlets = []
+    for source in sources_list(brief):
+        first, last = (source[k][:10] if source[k] else None for k in ("first_seen", "last_seen"))
+        span = f", seen {first}" + (f" to {last}" if last != first else "") if first else ""
+        outlets.append(f"{source['outlet']} ({source['articles']} article{'s' * (source['articles'] != 1)}{span})")
+    lines += ["By source: " + "; ".join(outlets) + ".", ""]
     by_id = {a.id: a for a in brief.articles}
     for article_id in order:
         article = by_id[article_id]
@@ -189,6 +272,56 @@ def _markdown(brief: Brief) -> str:
         lines.append("")
     lines.append(f"*Made by {', '.join(f'{k} {v}' for k, v in brief.methods.items())}.*")
     return "\n".join(lines) + "\n"
+
+
+def _marks(citations: Sequence[Citation], number: dict[str, int]) -> str:
+    # One mark per article, in citation order; the exact spans are in the JSON output.
+    ordered = dict.fromkeys(number[c.article] for c in citations if c.article in number)
+    return "".join(f"[{n}]" for n in ordered)
+
+
+_KINDS = (("person", "People"), ("organization", "Organisations"), ("place", "Places"), ("other", "Other"))
+
+
+def _analysis_markdown(analysis: Analysis, number: dict[str, int], *, top: int = 12) -> list[str]:
+    lines: list[str] = []
+    if analysis.quotes:
+        lines += ["## Who said what", ""]
+        quotes = sorted(analysis.quotes, key=lambda q: -len(q.citations))[:top]
+        for q in quotes:
+            who = q.speaker or "unattributed"
+            if q.speaker_title:
+                who += f" ({q.speaker_title})"
+            cue = f", *{q.cue}*" if q.cue else ""
+            n = len(q.outlets) or len(q.citations)
+            count = f" *({n} sources)*" if n > 1 else ""
+            lines.append(f"- **{who}**{cue}: “{_clip(q.text, 300)}” {_marks(q.citations, number)}{count}")
+        if len(analysis.quotes) > top:
+            lines.append(f"- … and {len(analysis.quotes) - top} more (see `--format json`)")
+        lines.append("")
+    if analysis.entities:
+        lines += ["## Who and what is involved", ""]
+        for kind, heading in _KINDS:
+            of_kind = [e for e in analysis.entities if e.kind == kind][:top]
+            if of_kind:
+                names = ", ".join(f"{e.name} ({e.mentions})" for e in of_kind)
+                lines.append(f"- **{heading}**: {names}")
+        lines.append("")
+    if analysis.timeline:
+        lines += ["## Timeline", ""]
+        for t in analysis.timeline:
+            when = f"**{t.date}**" if t.date else f"*date unknown* (“{t.expression}”)"
+            expr = f" (“{t.expression}”)" if t.date and t.expression != t.date else ""
+            lines.append(f"- {when}{expr}: {_clip(t.text, 240)} {_marks(t.citations, number)}")
+        lines.append("")
+    if analysis.disagreements:
+        lines += ["## Where sources disagree", ""]
+        for d in analysis.disagreements:
+            lines.append(f"- **{d.topic}** ({d.kind})")
+            for side in d.sides:
+                lines.append(f"  - {_clip(side.claim, 240)} {_marks(side.citations, number)}")
+        lines.append("")
+    return lines
 
 
 def _describe(article: Article, label: str) -> str:
