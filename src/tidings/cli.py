@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .errors import NothingUsableError, TidingsError, UsageError
+from .errors import MissingDependencyError, NothingUsableError, TidingsError, UsageError
 from .records import Article, Rejection
 
 if TYPE_CHECKING:
@@ -177,6 +177,20 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--limit", type=_positive, default=20, metavar="N")
     se.add_argument("--format", choices=("text", "json"), default="text")
 
+    sv = commands.add_parser(
+        "serve",
+        help="the web page, REST API and feeds of a store",
+        description="Serve stories over HTTP: pages at /, the API at /api (docs at /docs), feeds at "
+        "/feeds. Writes (POST /api/ingest) need the token in TIDINGS_TOKEN. Needs the 'serve' extra: "
+        "pip install 'tidings[serve]'.",
+        epilog=EPILOG,
+    )
+    _db_option(sv, required=True)
+    sv.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    sv.add_argument("--port", type=_positive, default=8000)
+
     ex = commands.add_parser(
         "export", help="every story as JSON Lines (tidings.story/1)", epilog=EPILOG
     )
@@ -253,6 +267,7 @@ def main(
             "show": _show,
             "search": _search,
             "export": _export,
+            "serve": _serve,
         }[args.command]
         return handler(args, out, err)
     except UsageError as exc:
@@ -447,6 +462,21 @@ def _search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         for h in hits:
             out.write(f"{h.kind}\t{h.id}\t{h.title or ''}\t{' '.join(h.snippet.split())}\n")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        from .serve import run
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"tidings serve needs the 'serve' extra ({exc.name} is missing): "
+            "pip install 'tidings[serve]'"
+        ) from exc
+    token = os.environ.get("TIDINGS_TOKEN") or None
+    if token is None:
+        print("note: TIDINGS_TOKEN is not set, so POST /api/ingest is disabled", file=err)
+    run(args.db, host=args.host, port=args.port, token=token)
     return EXIT_OK
 
 
