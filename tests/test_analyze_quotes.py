@@ -128,6 +128,23 @@ def test_title_resolves_to_the_person_introduced_with_it(nlp):
     assert by_text["Our army i"].speaker == "Sergey Shoygu"
 
 
+def test_continued_and_colon_introduced_quotations(nlp):
+    _, result = run(
+        nlp,
+        "Dr. Harold Varmus spoke at the hearing on Tuesday.\n\n"
+        "“I am quite concerned about his stance on these issues,” Varmus said. "
+        "“This is a litmus test that he failed.”\n\n"
+        "Senator Ted Cruz continued:\n\n"
+        "“You look at the questions asked tonight by the moderators of this debate.”",
+    )
+    speakers = {q.text[:12]: q.speaker for q in result.quotes}
+    assert speakers == {
+        "I am quite c": "Harold Varmus",
+        "This is a li": "Harold Varmus",
+        "You look at ": "Ted Cruz",
+    }
+
+
 def test_unknown_speakers_are_never_guessed(nlp):
     _, result = run(
         nlp, "Officials met again on Monday.\n\n“We will not stand for this at all,” they said."

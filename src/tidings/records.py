@@ -271,7 +271,7 @@ class Entity:
 
     Attributes:
         name: the canonical (most complete) name ("Sergei Lavrov").
-        kind: ``"person"``, ``"organization"`` or ``"place"``.
+        kind: ``"person"``, ``"organization"``, ``"place"`` or ``"other"`` (treaties, acts).
         mentions: how many times it is mentioned across the articles.
         articles: ids of the articles that mention it.
         variants: every surface form merged into it ("Lavrov", "Sergey Lavrov").

@@ -25,9 +25,10 @@ shared topic.
    are linked only when their sentences share at least two topic words (content stems, with
    party names, cue words and datelines removed, "agreement"/"deal"/"pact" read as "treaty",
    the wrongdoing words as one); linked stances form one disagreement with one side per party.
-   A plain claim is weaker evidence: it needs three shared words and a denial that says what
-   it denies ("deny they recruited Ebner"); "rejected the claim" and "insists it complied"
-   answer accusations only, and a sentence reporting a denial is never a claim.
+   A plain claim is weaker evidence: it answers only a denial that says what it denies ("deny
+   they recruited Ebner"), and must contain every content word of that (or share three words
+   with the denial); "rejected the claim" and "insists it complied" answer accusations only,
+   and a sentence reporting a denial is never a claim.
 3. **Figures.** A count of something ("2,000 residents were evacuated") is keyed by its noun,
    its verb, its role (who acted or who was acted on) and the noun's own modifiers ("109
    people on board" is not "113 people"); the same key with incompatible numbers in different
@@ -59,7 +60,7 @@ from typing import TYPE_CHECKING
 from ..records import Article, Citation, Disagreement, DisagreementSide, Sentence
 from ..registry import Registry
 from ..textutil import STOPWORDS, stem
-from ._topics import WRONGDOING, fold_stem
+from ._topics import WRONGDOING, fold_stem, topic_stems
 from .quotes import quote_spans
 
 if TYPE_CHECKING:
@@ -661,9 +662,12 @@ def _denials(
             if other.act == "claim":
                 # A plain claim ("A said B did X") is weaker evidence than an accusation: it
                 # answers only a denial that says what it denies ("deny they recruited
-                # Ebner"), never "rejected the claim" or "insists it complied", and needs a
-                # third shared word.
-                return denial.gist is not None and not denial.implicit and _shared(a, b, need=3)
+                # Ebner"), never "rejected the claim" or "insists it complied", and must
+                # state every content word of what is denied, or share three words with it.
+                if denial.gist is None or denial.implicit or a.sentence == b.sentence:
+                    return False
+                denied = topic_stems(denial.gist)
+                return (len(denied) >= 2 and denied <= other.stems) or _shared(a, b, need=3)
             return _shared(a, b)
 
         for group in _components(nodes, linked):

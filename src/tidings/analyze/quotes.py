@@ -16,7 +16,11 @@ Backend ``quotes-rules.v1``, in three steps:
    title ("the minister", "the Russian Foreign Minister", "the diplomat") resolves to the person
    introduced with a matching title, the most recent one when several match; "they", "we" and
    unmatched titles give no name rather than a guess. Names are reported in their story-wide
-   canonical spelling (see :mod:`tidings.analyze.entities`).
+   canonical spelling (see :mod:`tidings.analyze.entities`). Any verb right before ``, “`` or
+   ``: “`` introduces a quotation ("Sanders responded, “..."), and so does a paragraph ending
+   in a colon ("Dr. Ward stated:") for a quotation opening the next one. By news convention,
+   an unattributed quotation continues the attributed one before it in its paragraph, or in
+   the previous paragraph when that one ended with the attribution.
 3. **Merging.** The same words quoted by several outlets become one :class:`Quote` with every
    citation: texts match after folding quote marks, case and punctuation, when one contains the
    other (six words or more), when their character similarity ratio is at least 0.85 (small

@@ -1,0 +1,289 @@
+"""Story tracking: a stream of articles becomes stories with cited, revised briefs, in a store.
+
+:class:`StoryTracker` is the stateful edge that ties the pure stages to a
+:class:`~tidings.store.Store`. For each batch of new articles it:
+
+1. skips articles the store already has (ingesting the same input twice changes nothing);
+2. collapses near-duplicates inside the batch (MinHash LSH): a copy follows its original;
+3. assigns the rest with the incremental :class:`~tidings.cluster.StoryClusterer`;
+4. for every story that gained articles, makes a new brief revision and an *update* (what the
+   new articles add, :func:`~tidings.pipeline.update_summary`), and the story's analysis;
+5. writes articles, stories, revisions and the clusterer's state in **one transaction**.
+
+A run killed at any point (even SIGKILL) loses at most the batch in flight: the store holds
+either all of a batch or none of it, and the clusterer state saved with it matches. Running the
+same input again skips what was stored and completes the rest, duplicating nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO
+
+from .cluster import StoryClusterer
+from .dedupe import Deduper
+from .errors import StoreError
+from .records import Analysis, Article, BriefRevision, Rejection, Story
+from .render import headline
+from .summarize import ConceptSummarizer
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["IngestReport", "Progress", "StoryTracker"]
+
+STATE_KEY = "clusterer/story-cluster.v2"
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest did."""
+
+    read: int = 0
+    new: int = 0
+    skipped: int = 0
+    copies: int = 0
+    rejected: int = 0
+    stories_opened: int = 0
+    stories_updated: int = 0
+    stories_closed: int = 0
+    touched: list[str] = field(default_factory=list)
+
+
+class Progress:
+    """Progress on a terminal (articles read, stories open, rate); silent when not a TTY.
+
+    Args:
+        stream: where to write (default stderr).
+        enabled: force on or off; by default on only when ``stream`` is a terminal.
+        every: minimum seconds between updates.
+    """
+
+    def __init__(
+        self, stream: TextIO | None = None, *, enabled: bool | None = None, every: float = 0.5
+    ) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self.every = every
+        self._start = time.monotonic()
+        self._last = 0.0
+
+    def update(self, report: IngestReport, open_stories: int, *, final: bool = False) -> None:
+        """Show the counts so far (at most every ``every`` seconds, and once at the end)."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not final and now - self._last < self.every:
+            return
+        self._last = now
+        rate = report.read / max(1e-9, now - self._start)
+        line = (
+            f"\r{report.read:,} articles read ({report.new:,} new, {report.skipped:,} known, "
+            f"{report.rejected:,} rejected) · {open_stories:,} stories open · {rate:,.1f} articles/s"
+        )
+        self.stream.write(line + ("\n" if final else ""))
+        self.stream.flush()
+
+
+class StoryTracker:
+    """Cluster articles into stories and keep their briefs in a store (see the module docstring).
+
+    Args:
+        store: the store (SQLite or PostgreSQL).
+        clusterer: the incremental clusterer; by default the one saved in the store, else new.
+        summarizer / deduper: the brief backends.
+        max_words: budget of each story brief.
+        update_words: budget of each update.
+        batch_size: articles per transaction (the most a kill can lose).
+        clock: returns "now" for revision times (injected for tests).
+        analyzer: makes a story's :class:`~tidings.records.Analysis` from its articles, or
+            ``None`` to skip analysis.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clusterer: StoryClusterer | None = None,
+        summarizer: ConceptSummarizer | None = None,
+        deduper: Deduper | None = None,
+        max_words: int = 150,
+        update_words: int = 100,
+        batch_size: int = 200,
+        clock: Callable[[], datetime] | None = None,
+        analyzer: Callable[[Sequence[Article]], Analysis] | None = None,
+    ) -> None:
+        self.store = store
+        self.summarizer = summarizer or ConceptSummarizer()
+        self.deduper = deduper or Deduper()
+        self.max_words = max_words
+        self.update_words = update_words
+        self.batch_size = batch_size
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.analyzer = analyzer
+        if clusterer is None:
+            saved = store.get_state(STATE_KEY)
+            clusterer = StoryClusterer().set_state(saved) if saved else StoryClusterer()
+        self.clusterer = clusterer
+
+    def ingest(
+        self,
+        articles: Iterable[Article],
+        *,
+        rejected: Sequence[Rejection] = (),
+        run: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Add articles to the stories, a batch (one transaction) at a time.
+
+        Args:
+            articles: the new articles (any that the store has are skipped).
+            rejected: rejections from reading them, recorded with the run.
+            run: a label for this run (default: the current time).
+            progress: where to show progress, if anywhere.
+
+        Returns:
+            Counts of what happened, and the ids of the stories that changed.
+        """
+        report = IngestReport(rejected=len(rejected))
+        run = run or self.clock().isoformat()
+        if rejected:
+            self.store.add_rejections(list(rejected), run=run)
+        for batch in _batches(articles, self.batch_size):
+            self._ingest_batch(batch, report)
+            if progress:
+                progress.update(report, len(self.clusterer.live_stories()))
+        if progress:
+            progress.update(report, len(self.clusterer.live_stories()), final=True)
+        return report
+
+    def _ingest_batch(self, batch: list[Article], report: IngestReport) -> None:
+        report.read += len(batch)
+        seen: set[str] = set()
+        fresh = []
+        for article in batch:
+            if article.id in seen or self.store.has_article(article.id):
+                report.skipped += 1
+                continue
+            seen.add(article.id)
+            fresh.append(article)
+        if not fresh:
+            return
+        report.new += len(fresh)
+        groups = self.deduper.groups(fresh)
+        follows = {c: g.kept for g in groups for c in g.copies}
+        report.copies += len(follows)
+        originals = [a for a in fresh if a.id not in follows]
+
+        clusterer = self.clusterer
+        merged_before = dict(clusterer.merged_)
+        closed_before = len(clusterer.closed_)
+        assignments = clusterer.partial_fit(originals)
+        story_of = {a.article: a.story for a in assignments}
+        for copy, kept in follows.items():
+            story_of[copy] = story_of[kept]  # a copy follows its original
+        gained: dict[str, list[Article]] = {}
+        for article in fresh:
+            gained.setdefault(story_of[article.id], []).append(article)
+        # Stories absorbed by a merge in this batch, by the story that absorbed them.
+        absorbed: dict[str, list[str]] = {}
+        for old_id in clusterer.merged_:
+            if old_id not in merged_before:
+                absorbed.setdefault(clusterer.resolve(old_id), []).append(old_id)
+        closed = clusterer.closed_[closed_before:]
+
+        with self.store.transaction():
+            self.store.add_articles(fresh)
+            for sid in closed:
+                story = self._stored(sid)
+                if story is not None and not story.closed:
+                    self.store.put_story(replace(story, closed=True))
+                    report.stories_closed += 1
+            inherited: dict[str, list[str]] = {}
+            for survivor, old_ids in absorbed.items():
+                for old_id in old_ids:
+                    story = self._stored(old_id)
+                    if story is None:
+                        continue  # opened and absorbed within this batch: never stored
+                    inherited.setdefault(survivor, []).extend(story.articles)
+                    # The store keeps each article in one story: empty the absorbed story first.
+                    self.store.put_story(replace(story, articles=(), closed=True))
+            for sid in dict.fromkeys([*gained, *inherited]):
+                self._revise(sid, gained.get(sid, []), inherited.get(sid, []), report)
+            self.store.put_state(STATE_KEY, clusterer.get_state())
+
+    def _stored(self, story_id: str) -> Story | None:
+        try:
+            return self.store.get_story(story_id)
+        except StoreError as exc:
+            if exc.reason != "not-found":
+                raise
+            return None
+
+    def _revise(
+        self, story_id: str, new_articles: list[Article], inherited: list[str], report: IngestReport
+    ) -> None:
+        from .pipeline import brief_articles, update_summary
+
+        old = self._stored(story_id)
+        known_ids = list(dict.fromkeys([*(old.articles if old else ()), *inherited]))
+        known = self.store.get_articles(known_ids) if known_ids else []
+        everything = [*known, *new_articles]
+        brief = brief_articles(
+            everything, max_words=self.max_words, summarizer=self.summarizer, deduper=self.deduper
+        )
+        update = (
+            update_summary(
+                new_articles,
+                known,
+                max_words=self.update_words,
+                summarizer=self.summarizer,
+                deduper=self.deduper,
+            )
+            if known and new_articles
+            else ()
+        )
+        dates = [d for a in everything if (d := a.published or a.crawled) is not None]
+        revision = (old.revision if old else 0) + 1
+        story = Story(
+            id=story_id,
+            articles=tuple(a.id for a in everything),
+            opened=min(dates) if dates else None,
+            last_seen=max(dates) if dates else None,
+            closed=False,
+            title=headline(brief),
+            revision=revision,
+        )
+        self.store.put_story(story)
+        self.store.add_revision(
+            BriefRevision(
+                story=story_id,
+                revision=revision,
+                brief=brief,
+                update=update,
+                articles=story.articles,
+                made=self.clock(),
+            )
+        )
+        if self.analyzer is not None:
+            self.store.put_analysis(story_id, self.analyzer(everything), revision)
+        report.touched.append(story_id)
+        if old is None:
+            report.stories_opened += 1
+        else:
+            report.stories_updated += 1
+
+
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,241 @@
+"""Stories end to end: clustering a mixed folder, idempotent ingest, updates, and SIGKILL safety."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tidings.cli import EXIT_OK, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FLOOD = [
+    (
+        "Floods hit Alnwick",
+        "The river Aln burst its banks on Tuesday, flooding 300 homes in the town of Alnwick in "
+        "Northumberland. Emergency crews evacuated 1,200 residents overnight and the county council opened two "
+        "shelters. Forecasters expect more heavy rain on Thursday across the north of England.",
+    ),
+    (
+        "Alnwick residents evacuated",
+        "Officials in Northumberland said 1,200 Alnwick residents were evacuated "
+        "overnight after the river Aln burst its banks and flooded 300 homes. A local school was closed as a "
+        "precaution while engineers inspected the old stone bridge over the Aln.",
+    ),
+    (
+        "Alnwick flood clean-up begins",
+        "The clean-up began in Alnwick on Friday as the river Aln fell back "
+        "within its banks. Northumberland county council said most of the 1,200 evacuated residents could go home, "
+        "but 40 homes flooded by the Aln remain unsafe.",
+    ),
+]
+ELECTION = [
+    (
+        "Valdoria votes",
+        "Voters in Valdoria went to the polls on Sunday to elect a new parliament, with prime "
+        "minister Ilse Marten seeking a third term against the opposition leader Tomas Brandt. Turnout was reported "
+        "at 64 percent by midday, according to the Valdorian electoral commission.",
+    ),
+    (
+        "Marten wins third term",
+        "Prime minister Ilse Marten won a third term in Valdoria, official results showed "
+        "on Monday, as her party took 88 of 150 seats. Opposition leader Tomas Brandt conceded defeat and "
+        "congratulated Marten on her victory in the Valdorian election.",
+    ),
+    (
+        "Brandt concedes",
+        "Valdorian opposition leader Tomas Brandt conceded on Monday after prime minister Ilse "
+        "Marten's party won 88 of the 150 seats in parliament. Brandt said his party would hold Marten's government "
+        "to account in the new Valdorian parliament.",
+    ),
+]
+
+
+def write_jsonl(
+    path: Path,
+    stories: list[list[tuple[str, str]]],
+    *,
+    outlets=("North Post", "Daily Wire", "Coast FM"),
+) -> None:
+    rows = []
+    for s_index, story in enumerate(stories):
+        for a_index, (title, text) in enumerate(story):
+            rows.append(
+                {
+                    "title": title,
+                    "text": text,
+                    "outlet": outlets[a_index % len(outlets)],
+                    "published": f"2024-05-{10 + a_index:02d}T0{s_index}:00:00Z",
+                }
+            )
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+def test_a_mixed_folder_becomes_its_stories(tmp_path: Path, example_dir: Path):
+    folder = tmp_path / "news"
+    shutil.copytree(example_dir, folder)
+    write_jsonl(folder / "other.jsonl", [FLOOD, ELECTION])
+    code, out, err = run("stories", str(folder), "--format", "json")
+    assert code == EXIT_OK, err
+    stories = json.loads(out)
+    groups = sorted(
+        sorted(a.get("path", a.get("url", ""))[-7:] for a in s["articles"]) for s in stories
+    )
+    sizes = sorted(len(s["articles"]) for s in stories)
+    assert sizes == [3, 3, 5], groups
+    for story in stories:
+        assert story["brief"]["summary"], story["id"]
+        for article in story["articles"]:
+            assert article["id"] and ("path" in article or "url" in article)
+
+
+def test_ingesting_twice_changes_nothing_and_updates_go_to_the_right_story(tmp_path: Path):
+    db = tmp_path / "news.db"
+    first, later = tmp_path / "first.jsonl", tmp_path / "later.jsonl"
+    write_jsonl(first, [FLOOD[:2], ELECTION[:2]])
+    write_jsonl(later, [FLOOD[2:], ELECTION[2:]])
+    assert run("ingest", str(first), "--db", str(db))[0] == EXIT_OK
+    before = run("export", "--db", str(db))[1]
+    assert run("ingest", str(first), "--db", str(db))[0] == EXIT_OK
+    assert run("export", "--db", str(db))[1] == before
+
+    code, _, err = run("ingest", str(later), "--db", str(db))
+    assert code == EXIT_OK, err
+    stories = [json.loads(line) for line in run("export", "--db", str(db))[1].splitlines()]
+    assert sorted(s["size"] for s in stories) == [3, 3]
+    for story in stories:
+        assert story["revision"] == 2
+        assert [u["revision"] for u in story["updates"]] == [1, 2]
+        update = story["updates"][-1]["update"]
+        assert update, story["title"]
+        text = " ".join(u["text"] for u in update)
+        assert (
+            ("clean-up" in text or "Friday" in text)
+            if "Alnwick" in json.dumps(story)
+            else "Brandt" in text
+        )
+
+    code, out, _ = run("show", stories[0]["id"], "--db", str(db))
+    assert code == EXIT_OK and "## Updates" in out and "Revision 2" in out
+    code, out, _ = run("search", "Alnwick flood", "--db", str(db))
+    assert code == EXIT_OK and "Alnwick" in out
+
+
+def _corpus(path: Path, n_stories: int = 12, per_story: int = 10) -> None:
+    """Synthetic but distinct stories: each about its own town and officials."""
+    towns = [
+        "Arden",
+        "Bexley",
+        "Corrin",
+        "Dunmore",
+        "Elstow",
+        "Farrow",
+        "Galway",
+        "Hexham",
+        "Irvine",
+        "Jarrow",
+        "Kelso",
+        "Lanark",
+        "Moray",
+        "Nairn",
+        "Oban",
+        "Perth",
+    ]
+    events = [
+        "a factory fire",
+        "a bridge collapse",
+        "a water shortage",
+        "a rail strike",
+        "a hospital closure",
+        "a power cut",
+        "a landslide",
+        "a school strike",
+    ]
+    rows = []
+    for s in range(n_stories):
+        town, event = towns[s], events[s % len(events)]
+        for a in range(per_story):
+            rows.append(
+                {
+                    "title": f"{town}: update {a} on {event}",
+                    "text": f"Officials in {town} gave update number {a} on {event} that hit the town of {town} this week. "
+                    f"The {town} mayor, {town}son, said crews had worked through the night on {event}, "
+                    f"and residents of {town} were told to expect news on day {a}. Engineers in {town} "
+                    f"reported progress item {a * 7 + s} to the {town} council.",
+                    "outlet": f"Outlet {a % 4}",
+                    "published": f"2024-0{1 + s % 6}-{1 + a:02d}T12:00:00Z",
+                }
+            )
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def _partition(db: Path) -> set[frozenset[str]]:
+    stories = [json.loads(line) for line in run("export", "--db", str(db))[1].splitlines()]
+    return {frozenset(a["id"] for a in s["articles"]) for s in stories}
+
+
+@pytest.mark.slow
+def test_sigkill_loses_at_most_the_batch_in_flight_and_rerun_completes(tmp_path: Path):
+    corpus = tmp_path / "corpus.jsonl"
+    _corpus(corpus)
+    reference = tmp_path / "reference.db"
+    assert run("ingest", str(corpus), "--db", str(reference), "--batch-size", "10")[0] == EXIT_OK
+    expected = _partition(reference)
+
+    db = tmp_path / "killed.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [
+        sys.executable,
+        "-m",
+        "tidings.cli",
+        "ingest",
+        str(corpus),
+        "--db",
+        str(db),
+        "--batch-size",
+        "10",
+    ]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if db.exists():
+                try:
+                    with sqlite3.connect(db, timeout=0.1) as con:
+                        if con.execute("select count(*) from articles").fetchone()[0] >= 30:
+                            break
+                except sqlite3.OperationalError:
+                    pass
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        killed = proc.poll() is None
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert killed, "the writer finished before it could be killed; make the corpus larger"
+
+    with sqlite3.connect(db) as con:
+        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+        stored = con.execute("select count(*) from articles").fetchone()[0]
+    assert 0 < stored < 120 and stored % 10 == 0  # whole batches only
+
+    assert run("ingest", str(corpus), "--db", str(db), "--batch-size", "10")[0] == EXIT_OK
+    assert _partition(db) == expected
+    with sqlite3.connect(db) as con:
+        assert con.execute("select count(*) from articles").fetchone()[0] == 120
