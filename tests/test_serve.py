@@ -452,17 +452,18 @@ def test_story_detail_has_brief_citations_updates_and_analysis(
         text = client.get(f"/api/articles/{first['article']}").json()["text"]
         assert text[first["start"] : first["end"]] == sentence["text"]
         assert sentence["corroboration"] == len(sentence["outlets"])
-    analysis = body["analysis"]
-    assert analysis["quotes"][0]["speaker"] == "Sergei Lavrov"
-    assert len(analysis["disagreements"][0]["sides"]) == 2
-    assert analysis["timeline"][0]["date"] == "1987"
+    assert body["quotes"][0]["speaker"] == "Sergei Lavrov"
+    assert len(body["disagreements"][0]["sides"]) == 2
+    assert body["timeline"][0]["date"] == "1987"
+    assert body["sources"]
     assert {a["id"] for a in body["articles"]} == {
         a
         for a in fixture_store.articles
         if fixture_store.articles[a].outlet
         in ("Sputnik", "Example Daily", "Example Herald", "Example Times", "Example Post")
     }
-    assert "analysis" not in client.get(f"/api/stories/{fixture_store.vote}").json()
+    vote = client.get(f"/api/stories/{fixture_store.vote}").json()
+    assert vote["quotes"] == vote["timeline"] == vote["disagreements"] == vote["entities"] == []
     missing = client.get("/api/stories/does-not-exist")
     assert missing.status_code == 404 and "does-not-exist" in missing.json()["detail"]
 

@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="show progress on stderr (auto: only on a terminal)",
     )
     i.add_argument(
+        "--no-analysis", action="store_true", help="skip quotes, entities, timeline, disagreements"
+    )
+    i.add_argument(
         "--batch-size",
         type=_positive,
         default=200,
@@ -161,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--limit", type=_positive, default=50, metavar="N")
     st.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
     st.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
+    st.add_argument(
+        "--no-analysis", action="store_true", help="skip quotes, entities, timeline, disagreements"
+    )
     st.add_argument("--batch-size", type=_positive, default=200, metavar="N")
     _fetch_options(st)
 
@@ -349,7 +355,7 @@ def _load_for_store(args: argparse.Namespace) -> tuple[list[Article], list[Rejec
 
 def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
     """Ingest ``args.inputs`` into ``store``; returns the exit code."""
-    from .stories import Progress, StoryTracker
+    from .stories import Progress, StoryTracker, analyze_story
 
     articles, rejected = _load_for_store(args)
     _report(rejected, err)
@@ -358,7 +364,11 @@ def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
             f"no article could be read from {len(args.inputs)} input(s)", rejected=()
         )
     enabled = {"always": True, "never": False}.get(args.progress)
-    tracker = StoryTracker(store, batch_size=args.batch_size)
+    tracker = StoryTracker(
+        store,
+        batch_size=args.batch_size,
+        analyzer=None if args.no_analysis else analyze_story,
+    )
     report = tracker.ingest(articles, rejected=rejected, progress=Progress(err, enabled=enabled))
     print(
         f"{report.new} new article(s), {report.skipped} already stored, {report.copies} near-copies; "
@@ -390,7 +400,7 @@ def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             elif args.db is None:
                 raise UsageError("give inputs to cluster, or --db with a store to list")
             entries = [
-                (s, store.revisions(s.id))
+                (s, store.revisions(s.id), store.get_analysis(s.id))
                 for s in store.stories(order=args.order, limit=args.limit)
             ]
             out.write(render_stories(entries, args.format))
@@ -399,6 +409,7 @@ def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
+    from dataclasses import replace
 
     from .render import render_brief, story_dict
     from .store import open_store
@@ -415,7 +426,8 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return EXIT_OK
         out.write(f"<!-- story {story.id}, revision {story.revision} -->\n")
         if revisions:
-            out.write(render_brief(revisions[-1].brief, "markdown"))
+            # The stored brief carries no analysis; the story's own is kept beside it.
+            out.write(render_brief(replace(revisions[-1].brief, analysis=analysis), "markdown"))
         out.write("\n## Updates\n\n")
         for rev in revisions:
             made = rev.made.isoformat(timespec="seconds") if rev.made else "?"

@@ -138,7 +138,12 @@ def analysis_dict(analysis: Analysis | None) -> dict[str, Any]:
             for e in analysis.entities
         ],
         "timeline": [
-            {"date": t.date, "expression": t.expression, "text": t.text, "citations": _cites(t.citations)}
+            {
+                "date": t.date,
+                "expression": t.expression,
+                "text": t.text,
+                "citations": _cites(t.citations),
+            }
             for t in analysis.timeline
         ],
         "disagreements": [
@@ -247,7 +252,9 @@ def _markdown(brief: Brief) -> str:
     for source in sources_list(brief):
         first, last = (source[k][:10] if source[k] else None for k in ("first_seen", "last_seen"))
         span = f", seen {first}" + (f" to {last}" if last != first else "") if first else ""
-        outlets.append(f"{source['outlet']} ({source['articles']} article{'s' * (source['articles'] != 1)}{span})")
+        outlets.append(
+            f"{source['outlet']} ({source['articles']} article{'s' * (source['articles'] != 1)}{span})"
+        )
     lines += ["By source: " + "; ".join(outlets) + ".", ""]
     by_id = {a.id: a for a in brief.articles}
     for article_id in order:
@@ -280,7 +287,12 @@ def _marks(citations: Sequence[Citation], number: dict[str, int]) -> str:
     return "".join(f"[{n}]" for n in ordered)
 
 
-_KINDS = (("person", "People"), ("organization", "Organisations"), ("place", "Places"), ("other", "Other"))
+_KINDS = (
+    ("person", "People"),
+    ("organization", "Organisations"),
+    ("place", "Places"),
+    ("other", "Other"),
+)
 
 
 def _analysis_markdown(analysis: Analysis, number: dict[str, int], *, top: int = 12) -> list[str]:
@@ -295,7 +307,9 @@ def _analysis_markdown(analysis: Analysis, number: dict[str, int], *, top: int =
             cue = f", *{q.cue}*" if q.cue else ""
             n = len(q.outlets) or len(q.citations)
             count = f" *({n} sources)*" if n > 1 else ""
-            lines.append(f"- **{who}**{cue}: “{_clip(q.text, 300)}” {_marks(q.citations, number)}{count}")
+            lines.append(
+                f"- **{who}**{cue}: “{_clip(q.text, 300)}” {_marks(q.citations, number)}{count}"
+            )
         if len(analysis.quotes) > top:
             lines.append(f"- … and {len(analysis.quotes) - top} more (see `--format json`)")
         lines.append("")
@@ -410,27 +424,25 @@ def story_dict(
         }
         for rev in revisions
     ]
-    if analysis is not None:
-        from .serialize import to_dict
-
-        out["analysis"] = to_dict(analysis)
+    out["sources"] = sources_list(latest.brief) if latest is not None else []
+    out.update(analysis_dict(analysis))
     return out
 
 
 def render_stories(
-    entries: Sequence[tuple[Story, Sequence[BriefRevision]]], fmt: str = "markdown"
+    entries: Sequence[tuple[Story, Sequence[BriefRevision], Analysis | None]], fmt: str = "markdown"
 ) -> str:
     """Render stories with their latest briefs: ``markdown``, ``json`` (a list of
     ``tidings.story/1`` objects) or ``text`` (one line per story)."""
     if fmt == "json":
         return (
-            json.dumps([story_dict(s, r) for s, r in entries], ensure_ascii=False, indent=2) + "\n"
+            json.dumps([story_dict(*entry) for entry in entries], ensure_ascii=False, indent=2) + "\n"
         )
     if fmt == "text":
-        return "".join(f"{s.id}\t{len(s.articles)}\t{s.title or ''}\n" for s, _ in entries)
+        return "".join(f"{s.id}\t{len(s.articles)}\t{s.title or ''}\n" for s, _, _ in entries)
     if not entries:
         return "No stories.\n"
-    return "\n".join(_story_markdown(s, r) for s, r in entries)
+    return "\n".join(_story_markdown(s, r) for s, r, _ in entries)
 
 
 def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:

@@ -34,7 +34,7 @@ from .summarize import ConceptSummarizer
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["IngestReport", "Progress", "StoryTracker"]
+__all__ = ["IngestReport", "Progress", "StoryTracker", "analyze_story"]
 
 STATE_KEY = "clusterer/story-cluster.v2"
 
@@ -276,6 +276,22 @@ class StoryTracker:
             report.stories_opened += 1
         else:
             report.stories_updated += 1
+
+
+def analyze_story(articles: Sequence[Article]) -> Analysis:
+    """The analysis of a story's articles (near-copies collapsed first, as for its brief)."""
+    from .analyze import analyze
+    from .pipeline import source_labels
+    from .segment import segment
+
+    groups = Deduper().groups(articles)
+    copies = {c for g in groups for c in g.copies}
+    independent = [a for a in articles if a.id not in copies]
+    return analyze(
+        independent,
+        {a.id: segment(a) for a in independent},
+        source_keys=source_labels(articles, groups),
+    )
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
