@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from .records import Article, DuplicateGroup
 from .registry import Registry
@@ -49,7 +51,7 @@ class Deduper:
         The representative ``kept`` is the earliest published article of its group (the likely
         original), or, when dates are unknown, the longest text (the most complete copy).
         """
-        from datasketch import MinHash, MinHashLSH
+        from datasketch import MinHashLSH
 
         if len(articles) < 2:
             return ()
@@ -57,15 +59,12 @@ class Deduper:
         # candidates are drawn at a lower threshold, weighted against false negatives, and every
         # candidate is then confirmed on its estimated Jaccard similarity.
         lsh = MinHashLSH(
-            threshold=max(0.2, self.threshold - 0.25), num_perm=self.num_perm, weights=(0.2, 0.8)
+            num_perm=self.num_perm,
+            params=_lsh_params(max(0.2, self.threshold - 0.25), self.num_perm),
         )
-        sketches: list[MinHash] = []
+        sketches: list[Any] = []
         for index, article in enumerate(articles):
-            sketch = MinHash(num_perm=self.num_perm, seed=self.seed)
-            tokens = words(article.text)
-            n = self.shingle
-            grams = {" ".join(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1))}
-            sketch.update_batch([g.encode("utf-8") for g in grams])
+            sketch = _sketch(article.text, self.num_perm, self.seed, self.shingle)
             sketches.append(sketch)
             lsh.insert(str(index), sketch)
 
@@ -102,6 +101,28 @@ class Deduper:
                 )
             )
         return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """LSH bands and rows, weighted against false negatives. datasketch finds them by numerical
+    integration on every construction (tens of ms), so they are computed once per setting."""
+    from datasketch.lsh import _optimal_param
+
+    return tuple(_optimal_param(threshold, num_perm, 0.2, 0.8))  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=20_000)
+def _sketch(text: str, num_perm: int, seed: int, shingle: int) -> Any:
+    """The MinHash of a text's word shingles. Cached: story tracking re-checks the same articles
+    at every revision, and a text always gives the same sketch."""
+    from datasketch import MinHash
+
+    sketch = MinHash(num_perm=num_perm, seed=seed)
+    tokens = words(text)
+    grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
+    sketch.update_batch([g.encode("utf-8") for g in grams])
+    return sketch
 
 
 def _representative_key(article: Article, index: int) -> tuple[int, float, int, int]:

@@ -1,0 +1,98 @@
+"""End-to-end story tracking with briefs: throughput, peak memory and cost growth, one run.
+
+    python benchmarks/bench_stories.py                    # 2,500, 10,000 and 40,000 articles
+    python benchmarks/bench_stories.py --sizes 2500       # a quick look
+
+Each size runs in its own process: synthetic articles (DUC 2006/2007 sentences recombined within
+one topic into distinct events with their own place names and dates, from
+``bench_cluster.synthetic_records``: never whole copies) go through ``tidings.load`` (text
+records) and :class:`tidings.stories.StoryTracker` into a SQLite store: near-duplicates,
+clustering, and for every story that changes in a batch a new brief revision and an update
+summary, all written in one transaction per batch. Analysis (spaCy) is off, as with
+``tidings ingest --no-analysis``; it is measured in bench_analysis.py.
+
+Baseline, in the same run: the same articles through ``tidings.load`` alone, the floor that any
+pipeline reading text pays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def worker(n: int, batch_size: int) -> dict[str, float]:
+    import tidings
+    from bench_cluster import synthetic_records
+    from tidings.cluster import _default_embedder
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    records, _ = synthetic_records(n)
+    _default_embedder()  # a one-off start-up cost, not per-article work
+    t0 = time.perf_counter()
+    articles, rejected = tidings.load(records)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/bench.db") as store:
+        tracker = StoryTracker(store, batch_size=batch_size)
+        report = tracker.ingest(articles, rejected=rejected)
+        t2 = time.perf_counter()
+        revisions = sum(s.revision for s in store.stories(limit=10**9))
+        stories = store.count_stories()
+    return {
+        "n": len(articles),
+        "load_s": t1 - t0,
+        "track_s": t2 - t1,
+        "stories": stories,
+        "revisions": revisions,
+        "opened": report.stories_opened,
+        "closed": report.stories_closed,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[2500, 10000, 40000])
+    ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.batch_size)))
+        return 0
+    if not (ROOT.parent / "shared" / "data" / "duc").is_dir():
+        print("skipped: ../shared/data/duc not found (a fresh clone has no ../shared)")
+        return 0
+    print(f"Story tracking with briefs, SQLite store, batch size {args.batch_size}, analysis off\n")
+    print("| articles | load s (baseline) | track s (cluster + briefs + store) | end-to-end art/s | "
+          "stories | revisions | peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    results = []
+    for n in args.sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", str(n), "--batch-size", str(args.batch_size)],
+            check=True, capture_output=True, text=True,
+        )
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(res)
+        total = res["load_s"] + res["track_s"]
+        print(f"| {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | {res['n'] / total:.1f} | "
+              f"{res['stories']:,} | {res['revisions']:,} | {res['peak_rss_mb']:.0f} |", flush=True)
+    for a, b in zip(results, results[1:]):
+        cost = (b["load_s"] + b["track_s"]) / (a["load_s"] + a["track_s"])
+        print(f"\ncost {b['n']:,} / {a['n']:,} articles ({b['n'] / a['n']:.1f}x data): {cost:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
