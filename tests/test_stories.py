@@ -17,6 +17,8 @@ import pytest
 
 from tidings.cli import EXIT_OK, main
 
+from pg import pg_server, pg_url  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 FLOOD = [
@@ -104,17 +106,25 @@ def test_a_mixed_folder_becomes_its_stories(tmp_path: Path, example_dir: Path):
             assert article["id"] and ("path" in article or "url" in article)
 
 
-def test_ingesting_twice_changes_nothing_and_updates_go_to_the_right_story(tmp_path: Path):
-    db = tmp_path / "news.db"
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request, tmp_path: Path) -> str:
+    """A store target: a SQLite file, or a fresh PostgreSQL database (skipped, with the reason,
+    where no server can be started)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "news.db")
+    return request.getfixturevalue("pg_url")
+
+
+def test_ingesting_twice_changes_nothing_and_updates_go_to_the_right_story(tmp_path: Path, db: str):
     first, later = tmp_path / "first.jsonl", tmp_path / "later.jsonl"
     write_jsonl(first, [FLOOD[:2], ELECTION[:2]])
     write_jsonl(later, [FLOOD[2:], ELECTION[2:]])
-    assert run("ingest", str(first), "--db", str(db))[0] == EXIT_OK
+    assert run("ingest", str(first), "--db", db, "--no-analysis")[0] == EXIT_OK
     before = run("export", "--db", str(db))[1]
-    assert run("ingest", str(first), "--db", str(db))[0] == EXIT_OK
+    assert run("ingest", str(first), "--db", db, "--no-analysis")[0] == EXIT_OK
     assert run("export", "--db", str(db))[1] == before
 
-    code, _, err = run("ingest", str(later), "--db", str(db))
+    code, _, err = run("ingest", str(later), "--db", db)
     assert code == EXIT_OK, err
     stories = [json.loads(line) for line in run("export", "--db", str(db))[1].splitlines()]
     assert sorted(s["size"] for s in stories) == [3, 3]
