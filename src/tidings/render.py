@@ -52,6 +52,7 @@ def article_dict(article: Article, *, text: bool = True) -> dict[str, Any]:
         authors=list(article.authors),
         language=article.language,
         extractor=article.extractor,
+        paywalled=article.paywalled,
     )
     if text:
         out["text"] = article.text

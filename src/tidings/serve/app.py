@@ -187,6 +187,10 @@ def create_app(
     app.include_router(api_router(ctx))
     app.include_router(feed_router(ctx))
     app.include_router(page_router(ctx))
+    import swagger_ui_bundle
+
+    # Swagger UI ships inside the swagger-ui-bundle package, so /docs works with no network.
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["health"], summary="Liveness and store check")

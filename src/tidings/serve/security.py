@@ -50,10 +50,10 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-#: The interactive API docs load Swagger UI from its CDN (it is not vendored); only /docs gets this.
+#: The interactive API docs (Swagger UI, served from the swagger-ui-bundle package) need nothing
+#: beyond 'self' either, apart from inline styles Swagger UI sets on its own elements.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
