@@ -187,10 +187,12 @@ def create_app(
     app.include_router(api_router(ctx))
     app.include_router(feed_router(ctx))
     app.include_router(page_router(ctx))
-    import swagger_ui_bundle
+    from importlib.resources import files
 
-    # Swagger UI ships inside the swagger-ui-bundle package, so /docs works with no network.
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    # Swagger UI 5 (OpenAPI 3.1, which FastAPI emits) ships inside the swagger-ui-py package, so
+    # /docs works with no network.
+    swagger = str(files("swagger_ui") / "static")
+    app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["health"], summary="Liveness and store check")
