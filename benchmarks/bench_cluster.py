@@ -47,9 +47,8 @@ import resource
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 DATA = ROOT.parent / "shared" / "data" / "duc"
 FILES = ("duc2006.jsonl.gz", "duc2007_main_docs.jsonl.gz")
-CALL = 256  # articles per partial_fit call: a multiple of batch_size, so calls do not change results
+CALL = (
+    256  # articles per partial_fit call: a multiple of batch_size, so calls do not change results
+)
 
 
 def duc_records() -> list[dict[str, Any]]:
@@ -103,7 +104,11 @@ def load_articles(records: Sequence[dict[str, Any]]) -> tuple[list[Any], list[st
     fields = ("text", "title", "published", "url")
     articles, _ = tidings.load([{k: r[k] for k in fields} for r in records])
     by_url = {r["url"]: r for r in records}
-    return articles, [by_url[a.url]["topic"] for a in articles], [by_url[a.url]["set"] for a in articles]
+    return (
+        articles,
+        [by_url[a.url]["topic"] for a in articles],
+        [by_url[a.url]["set"] for a in articles],
+    )
 
 
 def run_tidings(articles: Sequence[Any], **params: Any) -> tuple[list[str], float]:
@@ -130,7 +135,9 @@ def tfidf(articles: Sequence[Any]) -> Any:
 def agglomerative(x: Any, distance: float) -> list[str]:
     from sklearn.cluster import AgglomerativeClustering
 
-    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance)
+    model = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
+    )
     return [str(v) for v in model.fit_predict(x.toarray())]
 
 
@@ -173,7 +180,13 @@ def quality() -> None:
         start = time.perf_counter()
         x = tfidf([articles[i] for i in idx])
         pred = agglomerative(x, best[1])
-        add(f"TF-IDF + average link (distance {best[1]})", subset, idx, pred, time.perf_counter() - start)
+        add(
+            f"TF-IDF + average link (distance {best[1]})",
+            subset,
+            idx,
+            pred,
+            time.perf_counter() - start,
+        )
     for subset, idx in subsets.items():
         start = time.perf_counter()
         k = len({gold[i] for i in idx})
@@ -181,17 +194,38 @@ def quality() -> None:
         add("TF-IDF + k-means (true k)", subset, idx, pred, time.perf_counter() - start)
 
     print(f"## Quality: BCubed on DUC 2006 + 2007 main ({len(articles)} articles, 95 topics)\n")
-    print(f"| {'method':42s} | {'set':18s} | {'P':>5s} | {'R':>5s} | {'F1':>5s} | {'clusters':>8s} | {'seconds':>7s} |")
+    print(
+        f"| {'method':42s} | {'set':18s} | {'P':>5s} | {'R':>5s} | {'F1':>5s} | {'clusters':>8s} | {'seconds':>7s} |"
+    )
     print(f"|{'-' * 44}|{'-' * 20}|{'-' * 7}|{'-' * 7}|{'-' * 7}|{'-' * 10}|{'-' * 9}|")
     for method, subset, (p, r, f), k, seconds in rows:
-        print(f"| {method:42s} | {subset:18s} | {p:5.3f} | {r:5.3f} | {f:5.3f} | {k:8d} | {seconds:7.1f} |")
+        print(
+            f"| {method:42s} | {subset:18s} | {p:5.3f} | {r:5.3f} | {f:5.3f} | {k:8d} | {seconds:7.1f} |"
+        )
     print()
 
 
 # -- scale ---------------------------------------------------------------------------------------
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
-_SYLLABLES = ["ka", "ro", "vin", "sel", "mar", "to", "lu", "ben", "dor", "ish", "na", "vek", "sa", "gor", "el", "ta"]
+_SYLLABLES = [
+    "ka",
+    "ro",
+    "vin",
+    "sel",
+    "mar",
+    "to",
+    "lu",
+    "ben",
+    "dor",
+    "ish",
+    "na",
+    "vek",
+    "sa",
+    "gor",
+    "el",
+    "ta",
+]
 
 
 def synthetic_records(n: int, seed: int = 0) -> tuple[list[dict[str, Any]], list[str]]:
@@ -200,13 +234,18 @@ def synthetic_records(n: int, seed: int = 0) -> tuple[list[dict[str, Any]], list
     pools: dict[str, list[str]] = {}
     titles: dict[str, list[str]] = {}
     for record in duc_records():
-        sentences = [s.strip() for p in record["text"].split("\n\n") for s in _SENTENCE.split(p) if len(s.split()) >= 6]
+        sentences = [
+            s.strip()
+            for p in record["text"].split("\n\n")
+            for s in _SENTENCE.split(p)
+            if len(s.split()) >= 6
+        ]
         pools.setdefault(record["topic"], []).extend(sentences)
         if record["title"]:
             titles.setdefault(record["topic"], []).append(record["title"])
     topics = sorted(pools)
     per_event = 25
-    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
     records, labels = [], []
     for event in range(math.ceil(n / per_event)):
         topic = topics[event % len(topics)]
@@ -230,6 +269,21 @@ def synthetic_records(n: int, seed: int = 0) -> tuple[list[dict[str, Any]], list
     return records, labels
 
 
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB.
+
+    Linux's ``ru_maxrss`` survives ``exec``, so a worker started by a large parent would report
+    the parent's peak; ``VmHWM`` belongs to the worker's own address space.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def scale_worker(n: int) -> dict[str, Any]:
     """Run in a subprocess: load + dedupe + cluster ``n`` synthetic articles; timings and peak RSS."""
     import tidings
@@ -238,7 +292,7 @@ def scale_worker(n: int) -> dict[str, Any]:
 
     records, labels = synthetic_records(n)
     _default_embedder()  # model loading is a one-off start-up cost, not per-article throughput
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = peak_rss_mb()
     t0 = time.perf_counter()
     articles, rejected = tidings.load(records)
     t1 = time.perf_counter()
@@ -252,7 +306,9 @@ def scale_worker(n: int) -> dict[str, Any]:
         assigned.update((x.article, x.story) for x in clusterer.partial_fit(kept[i : i + CALL]))
     t3 = time.perf_counter()
     gold = {r["url"]: lab for r, lab in zip(records, labels, strict=True)}
-    p, r, f = bcubed([gold[a.url] for a in kept], [clusterer.resolve(assigned[a.id]) for a in kept])
+    _, _, f1 = bcubed(
+        [gold[a.url] for a in kept], [clusterer.resolve(assigned[a.id]) for a in kept]
+    )
     return {
         "n": len(articles),
         "rejected": len(rejected),
@@ -263,9 +319,9 @@ def scale_worker(n: int) -> dict[str, Any]:
         "live": len(clusterer.stories_),
         "closed": len(clusterer.closed_),
         "scored": clusterer.n_scored_,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "rss_before_mb": rss_before / 1024,
-        "f1": f,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_before_mb": rss_before,
+        "f1": f1,
     }
 
 
@@ -273,11 +329,16 @@ def scale(sizes: Sequence[int]) -> None:
     results = []
     for n in sizes:
         out = subprocess.run(
-            [sys.executable, __file__, "--scale-worker", str(n)], check=True, capture_output=True, text=True
+            [sys.executable, __file__, "--scale-worker", str(n)],
+            check=True,
+            capture_output=True,
+            text=True,
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print("## Scale: synthetic stream (window 30 days, default settings), one process per size\n")
-    print("| articles | cluster s | cluster art/s | load+dedupe+cluster s | end-to-end art/s | peak RSS MB | scored pairs/article | live / closed stories | BCubed F1 |")
+    print(
+        "| articles | cluster s | cluster art/s | load+dedupe+cluster s | end-to-end art/s | peak RSS MB | scored pairs/article | live / closed stories | BCubed F1 |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for res in results:
         total = res["load_s"] + res["dedupe_s"] + res["cluster_s"]
@@ -289,7 +350,9 @@ def scale(sizes: Sequence[int]) -> None:
     if len(results) >= 2:
         a, b = results[-2], results[-1]
         ratio = b["cluster_s"] / a["cluster_s"]
-        e2e = (b["load_s"] + b["dedupe_s"] + b["cluster_s"]) / (a["load_s"] + a["dedupe_s"] + a["cluster_s"])
+        e2e = (b["load_s"] + b["dedupe_s"] + b["cluster_s"]) / (
+            a["load_s"] + a["dedupe_s"] + a["cluster_s"]
+        )
         print(
             f"\nCost ratio {b['n']}/{a['n']} articles ({b['n'] / a['n']:.0f}x data): clusterer {ratio:.2f}x,"
             f" end to end {e2e:.2f}x (target <= {1.1 * b['n'] / a['n']:.1f}x)"

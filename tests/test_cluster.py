@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +14,7 @@ from tidings.cluster import CLUSTERERS, StoryClusterer, bcubed
 from tidings.errors import UsageError
 from tidings.records import Article, content_id
 
-START = datetime(2024, 3, 1, tzinfo=timezone.utc)
+START = datetime(2024, 3, 1, tzinfo=UTC)
 
 
 def article(title: str, text: str, day: int, hour: int = 0, outlet: str = "wire") -> Article:
@@ -36,7 +36,9 @@ PERU = [
         "the port city of Pisco and the nearby town of Ica, officials said. The quake collapsed the San Clemente "
         "church in Pisco during an evening mass. President Dina Boluarte flew to Ica and declared a state of "
         "emergency. Rescuers dug through rubble with bare hands as aftershocks shook the region.",
-        3, 2, "ap",
+        3,
+        2,
+        "ap",
     ),
     article(
         "Peru quake death toll rises as rescuers search Pisco rubble",
@@ -44,7 +46,9 @@ PERU = [
         "death toll from the earthquake in southern Peru rose to 140. Hospitals in Ica were overwhelmed, and the "
         "Peruvian army set up field clinics. Boluarte said the government in Lima would send water and tents to "
         "the coastal towns of Pisco, Chincha and Ica.",
-        4, 5, "reuters",
+        4,
+        5,
+        "reuters",
     ),
     article(
         "Aid reaches Ica and Chincha after Peru earthquake",
@@ -52,7 +56,9 @@ PERU = [
         "earthquake that devastated southern Peru. In Pisco, residents slept in the streets for fear of "
         "aftershocks. The Red Cross said thousands of homes made of adobe had collapsed. President Boluarte "
         "promised to rebuild the San Clemente church.",
-        5, 9, "afp",
+        5,
+        9,
+        "afp",
     ),
     article(
         "Looting reported in Pisco as Peru struggles with quake relief",
@@ -60,7 +66,9 @@ PERU = [
         "earthquake complained that relief was slow. The death toll in Ica province reached 510. Officials in "
         "Lima said Chincha and Pisco would receive more army patrols and that the Pan-American Highway had "
         "reopened.",
-        6, 1, "bbc",
+        6,
+        1,
+        "bbc",
     ),
 ]
 NEPAL = [
@@ -70,28 +78,36 @@ NEPAL = [
         "Kathmandu and the district of Gorkha, near the epicentre. The Dharahara tower in Kathmandu collapsed. "
         "Prime Minister Pushpa Kamal Dahal called an emergency cabinet meeting, and rescuers searched the rubble "
         "as aftershocks rattled the Kathmandu valley.",
-        10, 3, "ap",
+        10,
+        3,
+        "ap",
     ),
     article(
         "Nepal quake: survivors camp in Kathmandu streets",
         "Tens of thousands of people spent the night in the open in Kathmandu after the earthquake, afraid to go "
         "back into damaged houses. The death toll in Nepal passed 1,200. India and China sent rescue teams to "
         "Gorkha and Sindhupalchok, where whole villages were flattened. Dahal appealed for international aid.",
-        11, 4, "reuters",
+        11,
+        4,
+        "reuters",
     ),
     article(
         "Avalanche on Everest after Nepal earthquake",
         "The earthquake in Nepal triggered an avalanche at Everest base camp that killed 18 climbers, officials "
         "in Kathmandu said. Helicopters evacuated injured mountaineers to Lukla. In Gorkha district, aid had yet "
         "to reach remote villages, and the government of Prime Minister Dahal said the toll would rise.",
-        12, 0, "afp",
+        12,
+        0,
+        "afp",
     ),
     article(
         "Aid flights jam Kathmandu airport as Nepal toll tops 4,000",
         "Relief flights were stuck circling over Kathmandu's Tribhuvan airport on Thursday as aid poured into "
         "Nepal after the earthquake. The toll rose above 4,000. In Sindhupalchok and Gorkha, survivors said no "
         "help had arrived. Dahal said the reconstruction of the Dharahara tower would be a national priority.",
-        13, 6, "bbc",
+        13,
+        6,
+        "bbc",
     ),
 ]
 UNRELATED = article(
@@ -99,7 +115,9 @@ UNRELATED = article(
     "Chefs from across Brittany gathered in Cancale for the annual oyster festival, serving platters with "
     "shallot vinaigrette and buckwheat crepes. Organisers expected forty thousand visitors over the weekend, "
     "and a jazz quartet played on the harbour while fishermen sold langoustines from their boats.",
-    14, 0, "local",
+    14,
+    0,
+    "local",
 )
 
 
@@ -258,8 +276,12 @@ def test_duc_subset_quality_floor(shared_data):
                 url = f"https://duc.example/{doc['doc_id']}"
                 gold.setdefault(url, topic["topic_id"])
                 records.append(
-                    {"text": doc["text"], "title": doc["headline"], "url": url,
-                     "published": doc["date"].replace(" ", "T") + "+00:00"}
+                    {
+                        "text": doc["text"],
+                        "title": doc["headline"],
+                        "url": url,
+                        "published": doc["date"].replace(" ", "T") + "+00:00",
+                    }
                 )
     articles, _ = tidings.load(records)
     articles = list({a.id: a for a in articles}.values())
@@ -267,3 +289,11 @@ def test_duc_subset_quality_floor(shared_data):
     assigned = {a.article: a.story for a in clusterer.partial_fit(articles)}
     _, _, f1 = bcubed([gold[a.url] for a in articles], [assigned[a.id] for a in articles])
     assert f1 >= DUC_F1_FLOOR
+
+
+def test_from_bytes_rebuilds_the_saved_configuration():
+    first = StoryClusterer(window=timedelta(days=5), threshold=0.15)
+    first.partial_fit(PERU[:2])
+    restored = StoryClusterer.from_bytes(first.to_bytes())
+    assert (restored.window, restored.threshold) == (timedelta(days=5), 0.15)
+    assert restored.partial_fit(NEPAL) == first.partial_fit(NEPAL)

@@ -14,8 +14,8 @@ so that the dot product of two articles is the weighted mean of three cosines:
 * names: tf-idf of the capitalised names (people, places, organisations) it mentions. They are
   what tells two events of the same kind apart: two earthquakes share "magnitude" and "killed",
   not "Peru" and "Nepal";
-* semantic: a static WordLlama embedding (256-d, bundled, about 2,000 passages/s on 2 cores) of
-  its title and lead, which links paraphrases with no word in common.
+* semantic: a static WordLlama embedding (256-d, bundled; a token lookup and a mean, so cheap)
+  of its title and lead, which links paraphrases with no word in common.
 
 **Assignment.** A story keeps the *sum* of its articles' vectors. Average-link similarity (the
 mean similarity over all cross pairs of articles, the criterion of UPGMA) is then exact and
@@ -23,8 +23,9 @@ cheap: ``sum_a . sum_b / (n_a * n_b)``, with no article-article comparison. Each
 most ``batch_size`` articles (in (published, id) order) enters as singletons; pairs of stories
 above ``threshold`` are merged greedily, best pair first, and the stories that grew are examined
 again until no pair qualifies. So a new article joins a live story, opens one, or bridges two
-stories that then merge (reported in ``merged_``). A time penalty and the ``window`` keep far
-apart events apart.
+stories that then merge (reported in ``merged_``). Two penalties keep events of one kind apart:
+one when both stories name people or places but hardly the same ones, one for the time between
+them; and stories further apart than ``window`` are never compared.
 
 **Candidates** come from an inverted index from each story's top terms and names to the story:
 a story is scored only against stories sharing one of those keys (at most ``max_candidates``,
@@ -34,10 +35,16 @@ those sharing most keys first), never against every story or article.
 products between large stories miss a small tail (norms stay exact). The greedy merge order is
 the stream's, not the global best-first order of batch UPGMA, and a merge is never undone.
 
-**Cost.** O(terms) per article to build its vector, O(candidates x terms x log) to score it, so
-O(n) over a stream for a bounded number of candidates; a mini-batch is never compared all-pairs
-beyond the index. Memory: the live stories (bounded by ``window``), plus the vocabulary's
-document frequencies and the ids of articles in live stories.
+**Quality** (benchmarks/bench_cluster.py, DUC 2006 + 2007, 95 topics, BCubed F1): 0.81 on the
+mixed set, against 0.855 for batch TF-IDF average-link clustering (O(n^2), threshold tuned on
+DUC 2006) and 0.80 for k-means told the true number of topics. On the same vectors, batch UPGMA
+scores about 0.035 more than this stream order: that is the price of deciding as articles arrive.
+
+**Cost.** O(words) per article for its features (stemming, names, embedding: most of the time),
+O(candidates x story terms) to score it, so O(n) over a stream for a bounded number of
+candidates; a mini-batch is never compared all-pairs beyond the index. Memory: the live stories
+(bounded by ``window``), the vocabulary's document frequencies, and the ids of articles in live
+stories.
 
 **Determinism.** There is no randomness. Within one ``partial_fit`` call articles are processed
 in (published, id) order, idf is frozen within a mini-batch, and ties break on ids, so the result
@@ -65,7 +72,14 @@ from .records import Article, content_id
 from .registry import Registry
 from .textutil import STOPWORDS, stem, words
 
-__all__ = ["CLUSTERERS", "ArticleFeatures", "Assignment", "StoryClusterer", "article_features", "bcubed"]
+__all__ = [
+    "CLUSTERERS",
+    "ArticleFeatures",
+    "Assignment",
+    "StoryClusterer",
+    "article_features",
+    "bcubed",
+]
 
 CLUSTERERS: Registry[type] = Registry("clusterer")
 
@@ -139,11 +153,12 @@ def article_features(
     """
     embed = embedder or _default_embedder()
     out = []
-    vectors = np.asarray(
-        embed([f"{a.title or ''}. {' '.join(a.text.split()[:lead_words])}" for a in articles]), dtype=np.float32
+    raw = np.asarray(
+        embed([f"{a.title or ''}. {' '.join(a.text.split()[:lead_words])}" for a in articles]),
+        dtype=np.float32,
     ).reshape(len(articles), -1)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors = vectors / np.where(norms > 0, norms, 1.0)
+    norms = np.linalg.norm(raw, axis=1, keepdims=True)
+    vectors = raw / np.where(norms > 0, norms, 1.0)
     for article, vector in zip(articles, vectors, strict=True):
         title = article.title or ""
         terms: Counter[str] = Counter()
@@ -209,7 +224,9 @@ def _default_embedder() -> Embedder:
 # -- sparse vectors as sorted (ids, values) arrays ---------------------------------------------
 
 
-def _sparse_dot(a_ids: np.ndarray, a_vals: np.ndarray, b_ids: np.ndarray, b_vals: np.ndarray) -> float:
+def _sparse_dot(
+    a_ids: np.ndarray, a_vals: np.ndarray, b_ids: np.ndarray, b_vals: np.ndarray
+) -> float:
     if len(a_ids) > len(b_ids):
         a_ids, a_vals, b_ids, b_vals = b_ids, b_vals, a_ids, a_vals
     if not len(a_ids) or not len(b_ids):
@@ -220,7 +237,9 @@ def _sparse_dot(a_ids: np.ndarray, a_vals: np.ndarray, b_ids: np.ndarray, b_vals
     return float(a_vals[hit] @ b_vals[pos[hit]])
 
 
-def _sparse_add(a_ids: np.ndarray, a_vals: np.ndarray, b_ids: np.ndarray, b_vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sparse_add(
+    a_ids: np.ndarray, a_vals: np.ndarray, b_ids: np.ndarray, b_vals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     ids, inverse = np.unique(np.concatenate([a_ids, b_ids]), return_inverse=True)
     return ids, np.bincount(inverse, weights=np.concatenate([a_vals, b_vals]), minlength=len(ids))
 
@@ -333,7 +352,7 @@ class StoryClusterer:
     batch_size: int = 64
     index_terms: int = 30
     index_names: int = 10
-    max_candidates: int = 50
+    max_candidates: int = 20
     max_story_terms: int = 2000
     prior_docs: float = 100.0
     title_weight: int = 2
@@ -348,14 +367,22 @@ class StoryClusterer:
     merged_: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     assigned_: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     vocab_: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
-    df_: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), init=False, repr=False, compare=False)
-    zipf_: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64), init=False, repr=False, compare=False)
-    name_mask_: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), init=False, repr=False, compare=False)
+    df_: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.int64), init=False, repr=False, compare=False
+    )
+    zipf_: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.float64), init=False, repr=False, compare=False
+    )
+    name_mask_: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, bool), init=False, repr=False, compare=False
+    )
     n_docs_: int = field(default=0, init=False, repr=False, compare=False)
     now_: datetime | None = field(default=None, init=False, repr=False, compare=False)
     n_scored_: int = field(default=0, init=False, repr=False, compare=False)
     # Scratch space for scoring (not state): one float per vocabulary term.
-    _buffer: np.ndarray = field(default_factory=lambda: np.zeros(0), init=False, repr=False, compare=False)
+    _buffer: np.ndarray = field(
+        default_factory=lambda: np.zeros(0), init=False, repr=False, compare=False
+    )
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -384,7 +411,10 @@ class StoryClusterer:
         fresh = {a.id: a for a in articles if a.id not in self.assigned_}
         batch = sorted(fresh.values(), key=_time_order)
         features = article_features(
-            batch, embedder=self.embedder, title_weight=self.title_weight, lead_words=self.lead_words
+            batch,
+            embedder=self.embedder,
+            title_weight=self.title_weight,
+            lead_words=self.lead_words,
         )
         return self._fit_features(features, [a.id for a in articles])
 
@@ -453,6 +483,28 @@ class StoryClusterer:
         )
         return buffer.getvalue()
 
+    def to_bytes(self) -> bytes:
+        """The same as :meth:`get_state`."""
+        return self.get_state()
+
+    @classmethod
+    def from_bytes(cls, state: bytes, *, embedder: Embedder | None = None) -> StoryClusterer:
+        """A clusterer with the configuration saved in ``state``, restored from it.
+
+        Args:
+            state: bytes from :meth:`get_state` / :meth:`to_bytes`.
+            embedder: the embedder to use (not saved: only its ``embedder_name`` is).
+
+        Raises:
+            UsageError: the bytes are not a saved state of this version.
+        """
+        config = _read_state(state)[0]["config"]
+        params: dict[str, Any] = {
+            k: timedelta(seconds=v) if k in _DURATIONS and v is not None else v
+            for k, v in config.items()
+        }
+        return cls(**params, embedder=embedder).set_state(state)
+
     def set_state(self, state: bytes) -> StoryClusterer:
         """Restore what :meth:`get_state` saved; returns ``self``.
 
@@ -460,16 +512,7 @@ class StoryClusterer:
             UsageError: the bytes are not a saved state, or were saved with another configuration
                 (the message names the differing parameter).
         """
-        try:
-            archive = np.load(io.BytesIO(state), allow_pickle=False)
-            header = json.loads(archive["header"].tobytes().decode("utf-8"))
-        except (ValueError, OSError, KeyError, UnicodeDecodeError) as exc:
-            raise UsageError(
-                f"the state given to StoryClusterer.set_state must be bytes from get_state, got {len(state)}"
-                " bytes that are not a saved clusterer state"
-            ) from exc
-        if header.get("format") != _STATE_FORMAT:
-            raise UsageError(f"the state format must be {_STATE_FORMAT!r}, got {header.get('format')!r}")
+        header, archive = _read_state(state)
         mine = self._config()
         for key, value in header["config"].items():
             if mine.get(key) != value:
@@ -510,7 +553,9 @@ class StoryClusterer:
 
     # -- the method -------------------------------------------------------------------------------
 
-    def _fit_features(self, features: Sequence[ArticleFeatures], order: Sequence[str]) -> list[Assignment]:
+    def _fit_features(
+        self, features: Sequence[ArticleFeatures], order: Sequence[str]
+    ) -> list[Assignment]:
         """Cluster precomputed features (already in (published, id) order); assignments in ``order``."""
         call = _Call(known=set(self.stories_))
         for start in range(0, len(features), self.batch_size):
@@ -519,7 +564,11 @@ class StoryClusterer:
         for article in order:
             # A story can close within the call that filled it (a batch spanning over a window).
             story = self.assigned_.get(article) or call.closed[article]
-            out.append(Assignment(article, story, story not in call.known, round(call.join.get(article, 0.0), 6)))
+            out.append(
+                Assignment(
+                    article, story, story not in call.known, round(call.join.get(article, 0.0), 6)
+                )
+            )
         return out
 
     def _fit_batch(self, batch: Sequence[ArticleFeatures], call: _Call) -> None:
@@ -574,9 +623,14 @@ class StoryClusterer:
 
     def _vectorise(self, batch: Sequence[ArticleFeatures]) -> list[_Vector]:
         total = self.lexical_weight + self.name_weight + self.semantic_weight
-        w_lex, w_name, w_sem = (math.sqrt(w / total) for w in (self.lexical_weight, self.name_weight, self.semantic_weight))
+        w_lex, w_name, w_sem = (
+            math.sqrt(w / total)
+            for w in (self.lexical_weight, self.name_weight, self.semantic_weight)
+        )
         n = self.n_docs_
-        dims = {s.embedding.shape[0] for s in self.stories_.values()} | {f.embedding.shape[0] for f in batch}
+        dims = {s.embedding.shape[0] for s in self.stories_.values()} | {
+            f.embedding.shape[0] for f in batch
+        }
         if len(dims) > 1:
             raise UsageError(
                 f"the embedder of StoryClusterer must return vectors of one length, got lengths {sorted(dims)};"
@@ -586,22 +640,40 @@ class StoryClusterer:
         for feats in batch:
             terms = np.array([self._term_id(t) for t in feats.terms], dtype=np.int64)
             names = np.array([self._term_id("@" + t) for t in feats.names], dtype=np.int64)
-            zipf = np.fromiter((feats.zipf.get(t, 0.0) for t in feats.terms), dtype=np.float64, count=len(terms))
+            zipf = np.fromiter(
+                (feats.zipf.get(t, 0.0) for t in feats.terms), dtype=np.float64, count=len(terms)
+            )
             ids = np.concatenate([terms, names])
             tf = 1.0 + np.log(
-                np.fromiter((*feats.terms.values(), *feats.names.values()), dtype=np.float64, count=len(ids))
+                np.fromiter(
+                    (*feats.terms.values(), *feats.names.values()), dtype=np.float64, count=len(ids)
+                )
             )
             # The prior speaks alone for a young stream and fades as documents are counted.
-            prior = np.clip(8.0 - np.maximum(np.concatenate([zipf, np.zeros(len(names))]), self.zipf_[ids]), 1.0, 8.0)
+            prior = np.clip(
+                8.0 - np.maximum(np.concatenate([zipf, np.zeros(len(names))]), self.zipf_[ids]),
+                1.0,
+                8.0,
+            )
             corpus = np.log((n + 1.0) / (self.df_[ids] + 1.0)) + 1.0
             weights = tf * (n * corpus + self.prior_docs * prior) / (n + self.prior_docs)
-            for block, share in ((slice(0, len(terms)), w_lex), (slice(len(terms), len(ids)), w_name)):
+            for block, share in (
+                (slice(0, len(terms)), w_lex),
+                (slice(len(terms), len(ids)), w_name),
+            ):
                 norm = float(np.linalg.norm(weights[block]))
                 if norm:
                     weights[block] *= share / norm
             order = np.argsort(ids)
             out.append(
-                _Vector(ids[order], weights[order], feats.embedding.astype(np.float64) * w_sem, ids, terms, zipf)
+                _Vector(
+                    ids[order],
+                    weights[order],
+                    feats.embedding.astype(np.float64) * w_sem,
+                    ids,
+                    terms,
+                    zipf,
+                )
             )
         return out
 
@@ -626,8 +698,12 @@ class StoryClusterer:
             story = self.stories_.get(a)
             if story is None:
                 continue
-            todo = [b for b in self._candidates(story) if ((a, b) if a < b else (b, a)) not in scored]
-            for b, score in zip(todo, self._scores(story, [self.stories_[b] for b in todo]), strict=True):
+            todo = [
+                b for b in self._candidates(story) if ((a, b) if a < b else (b, a)) not in scored
+            ]
+            for b, score in zip(
+                todo, self._scores(story, [self.stories_[b] for b in todo]), strict=True
+            ):
                 scored[(a, b) if a < b else (b, a)] = score
         pairs = [(s, a, b) for (a, b), s in scored.items() if s >= self.threshold]
         pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
@@ -645,7 +721,9 @@ class StoryClusterer:
         """Average-link similarity of ``a`` to each of ``others``, less the name and time penalties."""
         gaps = [_gap(a, b) for b in others]
         live = [
-            k for k, gap in enumerate(gaps) if gap is None or self.window is None or gap <= self.window
+            k
+            for k, gap in enumerate(gaps)
+            if gap is None or self.window is None or gap <= self.window
         ]
         out = [-math.inf] * len(others)
         if not live:
@@ -662,10 +740,14 @@ class StoryClusterer:
         products = self._buffer[ids] * np.concatenate([b.vals for b in stories])
         self._buffer[a.ids] = 0.0
         dots = np.bincount(segment, weights=products, minlength=len(stories))
-        name_dots = np.bincount(segment, weights=products * self.name_mask_[ids], minlength=len(stories))
+        name_dots = np.bincount(
+            segment, weights=products * self.name_mask_[ids], minlength=len(stories)
+        )
         dots += np.stack([b.embedding for b in stories]) @ a.embedding
         share = self.name_weight / (self.lexical_weight + self.name_weight + self.semantic_weight)
-        for k, b, dot, name_dot in zip(live, stories, dots.tolist(), name_dots.tolist(), strict=True):
+        for k, b, dot, name_dot in zip(
+            live, stories, dots.tolist(), name_dots.tolist(), strict=True
+        ):
             score = dot / (a.size * b.size)
             if self.name_penalty and a.named and b.named and share:
                 # Mean name cosine over the cross pairs of articles that name anyone. Two events
@@ -682,10 +764,14 @@ class StoryClusterer:
         first, second = self.stories_[a], self.stories_[b]
         # A story callers already know keeps its id, else the older one: ids stay stable as
         # stories grow, and a merge of two known stories is reported in merged_.
-        keep, gone = sorted((first, second), key=lambda s: (s.id not in call.known, _time_key(s.first), s.id))
+        keep, gone = sorted(
+            (first, second), key=lambda s: (s.id not in call.known, _time_key(s.first), s.id)
+        )
         for article in (*keep.articles, *gone.articles):
             call.join.setdefault(article, score)
-        cross = _sparse_dot(keep.ids, keep.vals, gone.ids, gone.vals) + float(keep.embedding @ gone.embedding)
+        cross = _sparse_dot(keep.ids, keep.vals, gone.ids, gone.vals) + float(
+            keep.embedding @ gone.embedding
+        )
         keep.norm2 = keep.norm2 + gone.norm2 + 2.0 * cross
         keep.ids, keep.vals = _sparse_add(keep.ids, keep.vals, gone.ids, gone.vals)
         if len(keep.ids) > self.max_story_terms:
@@ -707,12 +793,12 @@ class StoryClusterer:
 
     def _reindex(self, story: _Story) -> None:
         is_name = self.name_mask_[story.ids]
-        keys: list[int] = []
+        top: list[int] = []
         for mask, k in ((~is_name, self.index_terms), (is_name, self.index_names)):
             ids, vals = story.ids[mask], story.vals[mask]
             # Heaviest first, ties on the smaller id: the index is a pure function of the sum.
-            keys.extend(ids[np.lexsort((ids, -vals))[:k]].tolist())
-        keys = frozenset(keys)
+            top.extend(ids[np.lexsort((ids, -vals))[:k]].tolist())
+        keys = frozenset(top)
         for key in story.keys - keys:
             self._discard(key, story.id)
         for key in keys - story.keys:
@@ -735,7 +821,9 @@ class StoryClusterer:
         if self.window is None or self.now_ is None:
             return
         horizon = self.now_ - self.window
-        for sid in sorted(sid for sid, s in self.stories_.items() if s.last is not None and s.last < horizon):
+        for sid in sorted(
+            sid for sid, s in self.stories_.items() if s.last is not None and s.last < horizon
+        ):
             story = self.stories_.pop(sid)
             self._unindex(story)
             for article in story.articles:
@@ -759,30 +847,82 @@ class StoryClusterer:
             if f.name.endswith("_") or f.name.startswith("_") or f.name == "embedder":
                 continue
             value = getattr(self, f.name)
-            out[f.name] = _seconds(value) if isinstance(value, timedelta) or f.name == "window" else value
+            out[f.name] = _seconds(value) if f.name in _DURATIONS else value
         return out
 
     def _check_params(self) -> None:
-        for name in ("batch_size", "index_terms", "max_candidates", "max_story_terms", "title_weight", "lead_words"):
+        for name in (
+            "batch_size",
+            "index_terms",
+            "max_candidates",
+            "max_story_terms",
+            "title_weight",
+            "lead_words",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise UsageError(f"the {name} parameter of StoryClusterer must be a positive integer, got {value!r}")
-        for name in ("lexical_weight", "name_weight", "semantic_weight", "name_penalty", "time_penalty", "time_penalty_cap", "prior_docs"):
+                raise UsageError(
+                    f"the {name} parameter of StoryClusterer must be a positive integer, got {value!r}"
+                )
+        for name in (
+            "lexical_weight",
+            "name_weight",
+            "semantic_weight",
+            "name_penalty",
+            "time_penalty",
+            "time_penalty_cap",
+            "prior_docs",
+        ):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value < 0:
-                raise UsageError(f"the {name} parameter of StoryClusterer must be a number >= 0, got {value!r}")
+                raise UsageError(
+                    f"the {name} parameter of StoryClusterer must be a number >= 0, got {value!r}"
+                )
         if not isinstance(self.name_floor, (int, float)) or self.name_floor <= 0:
-            raise UsageError(f"the name_floor parameter of StoryClusterer must be a number > 0, got {self.name_floor!r}")
+            raise UsageError(
+                f"the name_floor parameter of StoryClusterer must be a number > 0, got {self.name_floor!r}"
+            )
         if self.lexical_weight + self.name_weight + self.semantic_weight <= 0:
-            raise UsageError("the lexical_weight, name_weight and semantic_weight of StoryClusterer cannot all be 0")
-        if self.window is not None and (not isinstance(self.window, timedelta) or self.window <= timedelta(0)):
-            raise UsageError(f"the window parameter of StoryClusterer must be a positive timedelta or None, got {self.window!r}")
+            raise UsageError(
+                "the lexical_weight, name_weight and semantic_weight of StoryClusterer cannot all be 0"
+            )
+        if self.window is not None and (
+            not isinstance(self.window, timedelta) or self.window <= timedelta(0)
+        ):
+            raise UsageError(
+                f"the window parameter of StoryClusterer must be a positive timedelta or None, got {self.window!r}"
+            )
         if not isinstance(self.time_scale, timedelta) or self.time_scale <= timedelta(0):
-            raise UsageError(f"the time_scale parameter of StoryClusterer must be a positive timedelta, got {self.time_scale!r}")
+            raise UsageError(
+                f"the time_scale parameter of StoryClusterer must be a positive timedelta, got {self.time_scale!r}"
+            )
+
+
+_DURATIONS = frozenset({"window", "time_scale"})
+
+
+def _read_state(state: bytes) -> tuple[dict[str, Any], Any]:
+    """The JSON header and the array archive of a saved state."""
+    try:
+        archive = np.load(io.BytesIO(state), allow_pickle=False)
+        header = json.loads(archive["header"].tobytes().decode("utf-8"))
+    except (ValueError, OSError, KeyError, UnicodeDecodeError, TypeError) as exc:
+        raise UsageError(
+            "the state given to StoryClusterer must be bytes from get_state, got"
+            f" {len(state) if isinstance(state, bytes) else type(state).__name__} that are not a saved state"
+        ) from exc
+    if not isinstance(header, dict) or header.get("format") != _STATE_FORMAT:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise UsageError(f"the state format must be {_STATE_FORMAT!r}, got {found!r}")
+    return header, archive
 
 
 def _time_order(article: Article) -> tuple[bool, float, str]:
-    return (article.published is None, article.published.timestamp() if article.published else 0.0, article.id)
+    return (
+        article.published is None,
+        article.published.timestamp() if article.published else 0.0,
+        article.id,
+    )
 
 
 def _time_key(when: datetime | None) -> float:
