@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
-import statistics
 import struct
 import sys
 import time
@@ -50,6 +48,8 @@ from typing import TYPE_CHECKING
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from zyte_metric import shingle_match, summarise  # noqa: E402  (benchmarks/ is on the path)
+
 if TYPE_CHECKING:
     from tidings.html import HtmlExtraction
 
@@ -61,47 +61,6 @@ PUBLISHED_F1 = {
     "readability": 0.922,
     "html-text": 0.665,
 }
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-TpFpFn = tuple[float, float, float]
-
-
-def shingle_match(true: str, pred: str, n: int = 4) -> TpFpFn:
-    """Per-page (tp, fp, fn) over word n-gram shingles, normalised to sum to 1 (as evaluate.py)."""
-
-    def shingles(text: str) -> Counter[tuple[str, ...]]:
-        tokens = _TOKEN.findall(text or "")
-        grams = (tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)))
-        return Counter(g for g in grams if g)
-
-    t, p = shingles(true), shingles(pred)
-    tp = fp = fn = 0.0
-    for key in t.keys() | p.keys():
-        tc, pc = t.get(key, 0), p.get(key, 0)
-        tp += min(tc, pc)
-        fp += max(0, pc - tc)
-        fn += max(0, tc - pc)
-    total = tp + fp + fn
-    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
-
-
-def _precision(tp: float, fp: float, fn: float) -> float:
-    if fp == fn == 0:
-        return 1.0
-    return 0.0 if tp == fp == 0 else tp / (tp + fp)
-
-
-def _recall(tp: float, fp: float, fn: float) -> float:
-    if fp == fn == 0:
-        return 1.0
-    return 0.0 if tp == fn == 0 else tp / (tp + fn)
-
-
-def summarise(scores: Sequence[TpFpFn]) -> tuple[float, float, float]:
-    """(precision, recall, F1) of a set of pages, averaged the benchmark's way."""
-    p = statistics.mean([_precision(*s) for s in scores if s[0] + s[1] > 0] or [0.0])
-    r = statistics.mean([_recall(*s) for s in scores if s[0] + s[2] > 0] or [0.0])
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def gzip_mtime(path: Path) -> datetime | None:

@@ -18,6 +18,7 @@ pipeline reading text pays.
 from __future__ import annotations
 
 import argparse
+from itertools import pairwise
 import json
 import resource
 import subprocess
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         total = res["load_s"] + res["track_s"]
         print(f"| {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | {res['n'] / total:.1f} | "
               f"{res['stories']:,} | {res['revisions']:,} | {res['peak_rss_mb']:.0f} |", flush=True)
-    for a, b in zip(results, results[1:]):
+    for a, b in pairwise(results):
         cost = (b["load_s"] + b["track_s"]) / (a["load_s"] + a["track_s"])
         print(f"\ncost {b['n']:,} / {a['n']:,} articles ({b['n'] / a['n']:.1f}x data): {cost:.2f}x")
     return 0
