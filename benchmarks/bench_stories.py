@@ -18,13 +18,13 @@ pipeline reading text pays.
 from __future__ import annotations
 
 import argparse
-from itertools import pairwise
 import json
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
