@@ -109,7 +109,7 @@ def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     integration on every construction (tens of ms), so they are computed once per setting."""
     from datasketch.lsh import _optimal_param
 
-    return tuple(_optimal_param(threshold, num_perm, 0.2, 0.8))  # type: ignore[return-value]
+    return tuple(_optimal_param(threshold, num_perm, 0.2, 0.8))
 
 
 @lru_cache(maxsize=20_000)
