@@ -75,20 +75,27 @@ def main(argv: list[str] | None = None) -> int:
         print("skipped: ../shared/data/duc not found (a fresh clone has no ../shared)")
         return 0
     print(f"Story tracking with briefs, SQLite store, batch size {args.batch_size}, analysis off\n")
-    print("| articles | load s (baseline) | track s (cluster + briefs + store) | end-to-end art/s | "
-          "stories | revisions | peak RSS MB |")
+    print(
+        "| articles | load s (baseline) | track s (cluster + briefs + store) | end-to-end art/s | "
+        "stories | revisions | peak RSS MB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     results = []
     for n in args.sizes:
         out = subprocess.run(
             [sys.executable, __file__, "--worker", str(n), "--batch-size", str(args.batch_size)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         res = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(res)
         total = res["load_s"] + res["track_s"]
-        print(f"| {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | {res['n'] / total:.1f} | "
-              f"{res['stories']:,} | {res['revisions']:,} | {res['peak_rss_mb']:.0f} |", flush=True)
+        print(
+            f"| {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | {res['n'] / total:.1f} | "
+            f"{res['stories']:,} | {res['revisions']:,} | {res['peak_rss_mb']:.0f} |",
+            flush=True,
+        )
     for a, b in pairwise(results):
         cost = (b["load_s"] + b["track_s"]) / (a["load_s"] + a["track_s"])
         print(f"\ncost {b['n']:,} / {a['n']:,} articles ({b['n'] / a['n']:.1f}x data): {cost:.2f}x")

@@ -10,7 +10,39 @@ from tidings.records import Article
 from tidings.segment import segment
 
 WORDS = st.sampled_from(
-    ["the", "treaty", "Moscow", "Washington", "said", "on", "Monday", "missiles", "range", "talks", "Lavrov", "U.S.", "Dr.", "St.", "1987", "5,500", "“quoted”", "‘inner’", "(aside)", "—", "...", "!", "?", "Mr.", "e.g.", "i.e.", "withdrawal", "NATO", "ban", "signed", "leaders"]
+    [
+        "the",
+        "treaty",
+        "Moscow",
+        "Washington",
+        "said",
+        "on",
+        "Monday",
+        "missiles",
+        "range",
+        "talks",
+        "Lavrov",
+        "U.S.",
+        "Dr.",
+        "St.",
+        "1987",
+        "5,500",
+        "“quoted”",
+        "‘inner’",
+        "(aside)",
+        "—",
+        "...",
+        "!",
+        "?",
+        "Mr.",
+        "e.g.",
+        "i.e.",
+        "withdrawal",
+        "NATO",
+        "ban",
+        "signed",
+        "leaders",
+    ]
 )
 SENTENCE = st.lists(WORDS, min_size=1, max_size=25).map(lambda ws: " ".join(ws))
 SEPARATORS = st.sampled_from([". ", "? ", "! ", ".\n", "\n\n", ".\n\n  ", " \t", "\r\n"])

@@ -135,7 +135,7 @@ def test_registry_names_must_be_versioned_and_errors_list_choices():
     reg.register("alpha.v1")(1)
     with pytest.raises(UsageError, match="versioned"):
         reg.register("beta")(2)
-    with pytest.raises(UsageError, match="alpha.v1"):
+    with pytest.raises(UsageError, match=r"alpha\.v1"):
         reg.get("gamma.v1")
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tidings.cli import EXIT_OK, main
-
 from pg import pg_server, pg_url  # noqa: F401  (fixtures)
+from tidings.cli import EXIT_OK, main
 
 ROOT = Path(__file__).resolve().parent.parent
 

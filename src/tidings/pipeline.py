@@ -321,7 +321,9 @@ def _verify_analysis(analysis: Analysis, texts: Mapping[str, str]) -> None:
     for what, citation in spans:
         text = texts.get(citation.article)
         if text is None or not 0 <= citation.start < citation.end <= len(text):
-            raise CitationError(f"{what} cites {citation.article}[{citation.start}:{citation.end}], which does not resolve")
+            raise CitationError(
+                f"{what} cites {citation.article}[{citation.start}:{citation.end}], which does not resolve"
+            )
 
 
 def _nothing_message(rejected: Sequence[Rejection]) -> str:

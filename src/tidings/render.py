@@ -437,7 +437,8 @@ def render_stories(
     ``tidings.story/1`` objects) or ``text`` (one line per story)."""
     if fmt == "json":
         return (
-            json.dumps([story_dict(*entry) for entry in entries], ensure_ascii=False, indent=2) + "\n"
+            json.dumps([story_dict(*entry) for entry in entries], ensure_ascii=False, indent=2)
+            + "\n"
         )
     if fmt == "text":
         return "".join(f"{s.id}\t{len(s.articles)}\t{s.title or ''}\n" for s, _, _ in entries)

@@ -174,7 +174,9 @@ class ConceptSummarizer:
         excluded: set[int] = set()
         if old_stems:
             for doc_sentences in (background or {}).values():
-                known.update({c for sentence in doc_sentences for c in _bigrams(_stems(sentence.text))})
+                known.update(
+                    {c for sentence in doc_sentences for c in _bigrams(_stems(sentence.text))}
+                )
             restated = (matrix @ joint[len(units) :].T).max(axis=1).toarray().ravel()
             excluded = {i for i, sim in enumerate(restated) if sim >= self.redundancy}
         chosen = self._select(
