@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
-def worker(n: int, batch_size: int) -> dict[str, float]:
+def worker(n: int, batch_size: int, workers: int = 1) -> dict[str, float]:
     import tidings
     from bench_cluster import synthetic_records
     from tidings.cluster import _default_embedder
@@ -45,8 +45,8 @@ def worker(n: int, batch_size: int) -> dict[str, float]:
     articles, rejected = tidings.load(records)
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/bench.db") as store:
-        tracker = StoryTracker(store, batch_size=batch_size)
-        report = tracker.ingest(articles, rejected=rejected)
+        with StoryTracker(store, batch_size=batch_size, workers=workers) as tracker:
+            report = tracker.ingest(articles, rejected=rejected)
         t2 = time.perf_counter()
         revisions = sum(s.revision for s in store.stories(limit=10**9))
         stories = store.count_stories()
@@ -66,15 +66,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2500, 10000, 40000])
     ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument(
+        "--workers", type=int, default=1, help="processes summarising stories in parallel"
+    )
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.batch_size)))
+        print(json.dumps(worker(args.worker, args.batch_size, args.workers)))
         return 0
     if not (ROOT.parent / "shared" / "data" / "duc").is_dir():
         print("skipped: ../shared/data/duc not found (a fresh clone has no ../shared)")
         return 0
-    print(f"Story tracking with briefs, SQLite store, batch size {args.batch_size}, analysis off\n")
+    print(
+        f"Story tracking with briefs, SQLite store, batch size {args.batch_size}, "
+        f"{args.workers} worker process(es), analysis off\n"
+    )
     print(
         "| articles | load s (baseline) | track s (cluster + briefs + store) | end-to-end art/s | "
         "stories | revisions | peak RSS MB |"
@@ -83,7 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in args.sizes:
         out = subprocess.run(
-            [sys.executable, __file__, "--worker", str(n), "--batch-size", str(args.batch_size)],
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                str(n),
+                "--batch-size",
+                str(args.batch_size),
+                "--workers",
+                str(args.workers),
+            ],
             check=True,
             capture_output=True,
             text=True,

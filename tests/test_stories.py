@@ -248,3 +248,20 @@ def test_sigkill_loses_at_most_the_batch_in_flight_and_rerun_completes(tmp_path:
     assert _partition(db) == expected
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from articles").fetchone()[0] == 120
+
+
+def test_worker_processes_change_nothing_but_the_time(tmp_path: Path):
+    corpus = tmp_path / "news.jsonl"
+    write_jsonl(corpus, [FLOOD, ELECTION])
+    results = []
+    for workers in ("1", "2"):
+        db = tmp_path / f"w{workers}.db"
+        code, _, err = run("ingest", str(corpus), "--db", str(db), "--no-analysis", "--workers", workers)
+        assert code == EXIT_OK, err
+        stories = [json.loads(line) for line in run("export", "--db", str(db))[1].splitlines()]
+        for story in stories:
+            for update in story["updates"]:
+                update.pop("made")  # the only field that is a clock reading
+        results.append(sorted(stories, key=lambda s: s["id"]))
+    assert results[0] == results[1]
+    assert len(results[0]) == 2

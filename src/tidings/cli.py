@@ -142,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-analysis", action="store_true", help="skip quotes, entities, timeline, disagreements"
     )
     i.add_argument(
+        "--workers",
+        type=_positive,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="processes that summarise changed stories in parallel (default: the cores, at most 4)",
+    )
+    i.add_argument(
         "--batch-size",
         type=_positive,
         default=200,
@@ -166,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
     st.add_argument(
         "--no-analysis", action="store_true", help="skip quotes, entities, timeline, disagreements"
+    )
+    st.add_argument(
+        "--workers",
+        type=_positive,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="processes that summarise changed stories in parallel (default: the cores, at most 4)",
     )
     st.add_argument("--batch-size", type=_positive, default=200, metavar="N")
     _fetch_options(st)
@@ -364,12 +378,15 @@ def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
             f"no article could be read from {len(args.inputs)} input(s)", rejected=()
         )
     enabled = {"always": True, "never": False}.get(args.progress)
-    tracker = StoryTracker(
+    with StoryTracker(
         store,
         batch_size=args.batch_size,
         analyzer=None if args.no_analysis else analyze_story,
-    )
-    report = tracker.ingest(articles, rejected=rejected, progress=Progress(err, enabled=enabled))
+        workers=args.workers,
+    ) as tracker:
+        report = tracker.ingest(
+            articles, rejected=rejected, progress=Progress(err, enabled=enabled)
+        )
     print(
         f"{report.new} new article(s), {report.skipped} already stored, {report.copies} near-copies; "
         f"{report.stories_opened} stories opened, {report.stories_updated} updated, {report.stories_closed} closed",

@@ -13,6 +13,7 @@ a crawl time is never taken as a publication date.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,19 @@ __all__ = [
 ]
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _mapping_proxy(data: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(data)
+
+
+def _pickle_mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return _mapping_proxy, (dict(proxy),)
+
+
+# Records cross process boundaries (story tracking summarises in worker processes), and their
+# read-only mapping fields are MappingProxyType, which pickle refuses: rebuild an equal proxy.
+copyreg.pickle(MappingProxyType, _pickle_mapping_proxy)
 
 
 def content_id(*parts: str, length: int = 16) -> str:

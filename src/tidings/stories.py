@@ -20,14 +20,15 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from .cluster import StoryClusterer
 from .dedupe import Deduper
-from .errors import StoreError
-from .records import Analysis, Article, BriefRevision, Rejection, Story
+from .errors import StoreError, UsageError
+from .records import Analysis, Article, Brief, BriefRevision, BriefSentence, Rejection, Story
 from .render import headline
 from .summarize import ConceptSummarizer
 
@@ -101,7 +102,9 @@ class StoryTracker:
         batch_size: articles per transaction (the most a kill can lose).
         clock: returns "now" for revision times (injected for tests).
         analyzer: makes a story's :class:`~tidings.records.Analysis` from its articles, or
-            ``None`` to skip analysis.
+            ``None`` to skip analysis. Must be a module-level function when ``workers`` > 1.
+        workers: processes that summarise the stories of a batch in parallel (1: in this
+            process). Results and writes are the same either way; only the time differs.
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class StoryTracker:
         batch_size: int = 200,
         clock: Callable[[], datetime] | None = None,
         analyzer: Callable[[Sequence[Article]], Analysis] | None = None,
+        workers: int = 1,
     ) -> None:
         self.store = store
         self.summarizer = summarizer or ConceptSummarizer()
@@ -125,6 +129,12 @@ class StoryTracker:
         self.batch_size = batch_size
         self.clock = clock or (lambda: datetime.now(UTC))
         self.analyzer = analyzer
+        if workers < 1:
+            raise UsageError(
+                f"the workers parameter of StoryTracker must be at least 1, got {workers}"
+            )
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
         if clusterer is None:
             saved = store.get_state(STATE_KEY)
             clusterer = StoryClusterer().set_state(saved) if saved else StoryClusterer()
@@ -212,8 +222,11 @@ class StoryTracker:
                     inherited.setdefault(survivor, []).extend(story.articles)
                     # The store keeps each article in one story: empty the absorbed story first.
                     self.store.put_story(replace(story, articles=(), closed=True))
-            for sid in dict.fromkeys([*gained, *inherited]):
-                self._revise(sid, gained.get(sid, []), inherited.get(sid, []), report)
+            todo = {
+                sid: (gained.get(sid, []), inherited.get(sid, []))
+                for sid in dict.fromkeys([*gained, *inherited])
+            }
+            self._revise_all(todo, report)
             self.store.put_state(STATE_KEY, clusterer.get_state())
 
     def _stored(self, story_id: str) -> Story | None:
@@ -224,58 +237,106 @@ class StoryTracker:
                 raise
             return None
 
-    def _revise(
-        self, story_id: str, new_articles: list[Article], inherited: list[str], report: IngestReport
+    def _revise_all(
+        self, todo: dict[str, tuple[list[Article], list[str]]], report: IngestReport
     ) -> None:
-        from .pipeline import brief_articles, update_summary
-
-        old = self._stored(story_id)
-        known_ids = list(dict.fromkeys([*(old.articles if old else ()), *inherited]))
-        known = self.store.get_articles(known_ids) if known_ids else []
-        everything = [*known, *new_articles]
-        brief = brief_articles(
-            everything, max_words=self.max_words, summarizer=self.summarizer, deduper=self.deduper
-        )
-        update = (
-            update_summary(
-                new_articles,
+        """Make the new revision of every story in ``todo`` ({story: (new articles, inherited
+        article ids)}): read from the store, summarise (in worker processes when there are
+        several stories and ``workers`` > 1), then write."""
+        jobs = []
+        for story_id, (new_articles, inherited) in todo.items():
+            old = self._stored(story_id)
+            known_ids = list(dict.fromkeys([*(old.articles if old else ()), *inherited]))
+            known = self.store.get_articles(known_ids) if known_ids else []
+            jobs.append((story_id, old, known, new_articles))
+        args = [
+            (
                 known,
-                max_words=self.update_words,
-                summarizer=self.summarizer,
-                deduper=self.deduper,
+                new,
+                self.max_words,
+                self.update_words,
+                self.summarizer,
+                self.deduper,
+                self.analyzer,
             )
-            if known and new_articles
-            else ()
-        )
-        dates = [d for a in everything if (d := a.published or a.crawled) is not None]
-        revision = (old.revision if old else 0) + 1
-        story = Story(
-            id=story_id,
-            articles=tuple(a.id for a in everything),
-            opened=min(dates) if dates else None,
-            last_seen=max(dates) if dates else None,
-            closed=False,
-            title=headline(brief),
-            revision=revision,
-        )
-        self.store.put_story(story)
-        self.store.add_revision(
-            BriefRevision(
-                story=story_id,
-                revision=revision,
-                brief=brief,
-                update=update,
-                articles=story.articles,
-                made=self.clock(),
-            )
-        )
-        if self.analyzer is not None:
-            self.store.put_analysis(story_id, self.analyzer(everything), revision)
-        report.touched.append(story_id)
-        if old is None:
-            report.stories_opened += 1
+            for _, _, known, new in jobs
+        ]
+        if self.workers > 1 and len(jobs) > 1:
+            parts = list(self._executor().map(_revision_parts, *zip(*args, strict=True)))
         else:
-            report.stories_updated += 1
+            parts = [_revision_parts(*a) for a in args]
+        for (story_id, old, known, new_articles), (brief, update, analysis) in zip(
+            jobs, parts, strict=True
+        ):
+            everything = [*known, *new_articles]
+            dates = [d for a in everything if (d := a.published or a.crawled) is not None]
+            revision = (old.revision if old else 0) + 1
+            story = Story(
+                id=story_id,
+                articles=tuple(a.id for a in everything),
+                opened=min(dates) if dates else None,
+                last_seen=max(dates) if dates else None,
+                closed=False,
+                title=headline(brief),
+                revision=revision,
+            )
+            self.store.put_story(story)
+            self.store.add_revision(
+                BriefRevision(
+                    story=story_id,
+                    revision=revision,
+                    brief=brief,
+                    update=update,
+                    articles=story.articles,
+                    made=self.clock(),
+                )
+            )
+            if analysis is not None:
+                self.store.put_analysis(story_id, analysis, revision)
+            report.touched.append(story_id)
+            if old is None:
+                report.stories_opened += 1
+            else:
+                report.stories_updated += 1
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> StoryTracker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _revision_parts(
+    known: Sequence[Article],
+    new: Sequence[Article],
+    max_words: int,
+    update_words: int,
+    summarizer: ConceptSummarizer,
+    deduper: Deduper,
+    analyzer: Callable[[Sequence[Article]], Analysis] | None,
+) -> tuple[Brief, tuple[BriefSentence, ...], Analysis | None]:
+    """A story's new brief, update and analysis: pure, so it can run in a worker process."""
+    from .pipeline import brief_articles, update_summary
+
+    everything = [*known, *new]
+    brief = brief_articles(everything, max_words=max_words, summarizer=summarizer, deduper=deduper)
+    update = (
+        update_summary(new, known, max_words=update_words, summarizer=summarizer, deduper=deduper)
+        if known and new
+        else ()
+    )
+    return brief, update, analyzer(everything) if analyzer is not None else None
 
 
 def analyze_story(articles: Sequence[Article]) -> Analysis:
