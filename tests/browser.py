@@ -13,7 +13,6 @@ tests that need it are skipped with the exact reason.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from apt import apt_install
 
 __all__ = ["Chromium", "LiveServer", "chromium", "find_chromium"]
 
@@ -64,27 +65,7 @@ def find_chromium() -> tuple[str, str] | None:
 
 def install_chromium() -> str | None:
     """Install Debian's ``chromium`` and ``chromium-driver``; return why it could not be, or ``None``."""
-    if os.environ.get("TIDINGS_NO_APT"):
-        return "Chromium is not installed and TIDINGS_NO_APT is set (apt-get install chromium chromium-driver)"
-    if os.geteuid() != 0:
-        return "Chromium is not installed, and installing it needs root (apt-get install chromium chromium-driver)"
-    if not shutil.which("apt-get"):
-        return "Chromium is not installed and there is no apt-get to install it with"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"],
-    ):
-        try:
-            done = subprocess.run(
-                cmd, capture_output=True, text=True, env=env, timeout=900, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{shlex.join(cmd)} failed: {exc}"
-        if done.returncode != 0:
-            tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
-            return f"{shlex.join(cmd)} failed with exit code {done.returncode}: {tail}"
-    return None
+    return apt_install("Chromium", ["chromium", "chromium-driver"])
 
 
 @dataclass

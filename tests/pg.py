@@ -33,6 +33,8 @@ from typing import Any
 
 import pytest
 
+from apt import apt_install
+
 __all__ = ["PgServer", "pg_server", "pg_url"]
 
 BIN_GLOBS = ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin")
@@ -125,26 +127,7 @@ def _version_key(name: str) -> tuple[int, ...]:
 
 def install_postgres() -> str | None:
     """Install the Debian package ``postgresql``; return why it could not be, or ``None``."""
-    if os.environ.get("TIDINGS_NO_APT"):
-        return "PostgreSQL is not installed and TIDINGS_NO_APT is set (apt-get install postgresql)"
-    if os.geteuid() != 0:
-        return (
-            "PostgreSQL is not installed, and installing it needs root (apt-get install postgresql)"
-        )
-    if not shutil.which("apt-get"):
-        return "PostgreSQL is not installed and there is no apt-get to install it with"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "postgresql"]):
-        try:
-            done = subprocess.run(
-                cmd, capture_output=True, text=True, env=env, timeout=600, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"{shlex.join(cmd)} failed: {exc}"
-        if done.returncode != 0:
-            tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
-            return f"{shlex.join(cmd)} failed with exit code {done.returncode}: {tail}"
-    return None
+    return apt_install("PostgreSQL", ["postgresql"], timeout=600)
 
 
 def _run(

@@ -182,9 +182,8 @@ class ConceptSummarizer:
         chosen = self._select(
             articles, units, stems, matrix, max_words, max_sentences, known, excluded
         )
-        by_article = {a.id: i for i, a in enumerate(articles)}
         out = [
-            self._cite(units, chosen_index, content, matrix, idf, articles, source_keys, by_article)
+            self._cite(units, chosen_index, content, matrix, idf, articles, source_keys)
             for chosen_index in chosen
         ]
         return tuple(
@@ -353,7 +352,6 @@ class ConceptSummarizer:
         idf: Mapping[str, float],
         articles: Sequence[Article],
         source_keys: Mapping[str, str],
-        by_article: Mapping[str, int],
     ) -> BriefSentence:
         unit = units[index]
         own = articles[unit.doc]
