@@ -1,6 +1,6 @@
 """What both backends share: turning records into rows and back, and checking arguments.
 
-Pure functions only; the backends own their connections and SQL.
+Pure functions only; the connections and the SQL are :mod:`._sql`'s and the backends'.
 """
 
 from __future__ import annotations
