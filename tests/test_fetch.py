@@ -36,6 +36,7 @@ from tidings.fetch import (
     address_block_reason,
     user_agent,
 )
+from tidings.net.transport import PinnedTransport
 
 EXPECTED_UA = "tidings/{} (+https://github.com/tidings-project/tidings)"
 # Tests reach the local server only through this explicit allow; nothing else is exempt.
@@ -659,7 +660,7 @@ def test_each_hop_is_resolved_once_so_rebinding_cannot_switch_the_address(
 
 def test_the_default_transport_refuses_unchecked_connections(http_server: LocalServer) -> None:
     # Defence in depth, tested on the private transport: no checked addresses, no connection.
-    transport = fetch_module._PinnedTransport(max_connections=1)
+    transport = PinnedTransport(max_connections=1)
     try:
         with pytest.raises(httpx.ConnectError, match="no checked address"):
             transport.handle_request(httpx.Request("GET", http_server.url("/")))

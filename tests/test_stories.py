@@ -256,7 +256,9 @@ def test_worker_processes_change_nothing_but_the_time(tmp_path: Path):
     results = []
     for workers in ("1", "2"):
         db = tmp_path / f"w{workers}.db"
-        code, _, err = run("ingest", str(corpus), "--db", str(db), "--no-analysis", "--workers", workers)
+        code, _, err = run(
+            "ingest", str(corpus), "--db", str(db), "--no-analysis", "--workers", workers
+        )
         assert code == EXIT_OK, err
         stories = [json.loads(line) for line in run("export", "--db", str(db))[1].splitlines()]
         for story in stories:
