@@ -13,6 +13,12 @@ summary, all written in one transaction per batch. Analysis (spaCy) is off, as w
 
 Baseline, in the same run: the same articles through ``tidings.load`` alone, the floor that any
 pipeline reading text pays.
+
+Memory: the main process's peak RSS, and the peak *proportional set size* (PSS) summed over the
+whole process tree (the main process and its summarising workers), sampled every 0.2 s from
+/proc/PID/smaps_rollup. RSS counts pages a worker shares copy-on-write with its parent in every
+process; PSS divides each shared page between the processes that map it, so the tree's sum is what
+the run really holds.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from itertools import pairwise
 from pathlib import Path
@@ -30,6 +37,49 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0)
+    except OSError:  # the process ended, or this is not Linux
+        return 0
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(p for c in children for p in _tree(int(c)))]
+
+
+class TreePss:
+    """Samples the summed PSS of this process and its descendants in a thread; ``peak_mb``."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+
+    def _run(self, interval: float) -> None:
+        import os
+
+        while not self._stop.wait(interval):
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(p) for p in _tree(os.getpid())))
+
+    def __enter__(self) -> TreePss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kb / 1024
 
 
 def worker(n: int, batch_size: int, workers: int = 1) -> dict[str, float]:
@@ -44,7 +94,11 @@ def worker(n: int, batch_size: int, workers: int = 1) -> dict[str, float]:
     t0 = time.perf_counter()
     articles, rejected = tidings.load(records)
     t1 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, open_store(f"{tmp}/bench.db") as store:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_store(f"{tmp}/bench.db") as store,
+        TreePss() as pss,
+    ):
         with StoryTracker(store, batch_size=batch_size, workers=workers) as tracker:
             report = tracker.ingest(articles, rejected=rejected)
         t2 = time.perf_counter()
@@ -59,6 +113,7 @@ def worker(n: int, batch_size: int, workers: int = 1) -> dict[str, float]:
         "opened": report.stories_opened,
         "closed": report.stories_closed,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_tree_pss_mb": pss.peak_mb,
     }
 
 
@@ -83,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         "| articles | load s (baseline) | track s (cluster + briefs + store) | end-to-end art/s | "
-        "stories | revisions | peak RSS MB |"
+        "stories | revisions | peak RSS MB (main) | peak PSS MB (all processes) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     results = []
     for n in args.sizes:
         out = subprocess.run(
@@ -108,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         total = res["load_s"] + res["track_s"]
         print(
             f"| {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | {res['n'] / total:.1f} | "
-            f"{res['stories']:,} | {res['revisions']:,} | {res['peak_rss_mb']:.0f} |",
+            f"{res['stories']:,} | {res['revisions']:,} | {res['peak_rss_mb']:.0f} | "
+            f"{res['peak_tree_pss_mb']:.0f} |",
             flush=True,
         )
     for a, b in pairwise(results):

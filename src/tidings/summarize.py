@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
+import sys
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +81,55 @@ class _Unit:
     doc: int
 
 
+_STDOUT_LOCK = threading.Lock()
+
+
+def solve_milp(
+    objective: np.ndarray,
+    constraints: Sequence[Any],
+    n_integral: int,
+    *,
+    time_limit: float,
+    mip_gap: float,
+) -> Any:
+    """Minimise ``objective`` over variables in [0, 1], the first ``n_integral`` of them integral
+    (scipy's HiGHS); returns scipy's ``OptimizeResult``.
+
+    The others are continuous: in the concept ILP, once the sentences are fixed each concept's best
+    value is min(1, its covering sentences), already 0 or 1, so relaxing the concepts loses nothing
+    and halves the solve time. With continuous variables, the HiGHS in scipy 1.17 sometimes writes a
+    debug line ("HighsMipSolverData::transformNewIntegerFeasibleSolution ...") straight to file
+    descriptor 1, which would corrupt ``tidings brief --format json``. So for the duration of the
+    solve, descriptor 1 points at stderr (under a lock; Python-level ``sys.stdout`` is flushed
+    first). Turning presolve off also avoids the line, but made story tracking 2.5x slower.
+    """
+    from scipy.optimize import Bounds, milp
+
+    def solve() -> Any:
+        return milp(
+            objective,
+            constraints=constraints,
+            integrality=np.concatenate(
+                [np.ones(n_integral), np.zeros(len(objective) - n_integral)]
+            ),
+            bounds=Bounds(0, 1),
+            options={"time_limit": time_limit, "disp": False, "mip_rel_gap": mip_gap},
+        )
+
+    with _STDOUT_LOCK:
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+            os.dup2(2, 1)
+        except OSError:  # no descriptor 1 or 2 (a daemon): nothing to protect
+            return solve()
+        try:
+            return solve()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 @SUMMARIZERS.register("extractive.v1")
 @dataclass(frozen=True, slots=True)
 class ConceptSummarizer:
@@ -95,7 +147,9 @@ class ConceptSummarizer:
             sentence must contain to be cited as reporting the same fact.
         support_cosine: minimum cosine similarity for a citation, so that a long sentence that
             happens to mention many of the words is not taken as support.
-        max_candidates: largest number of sentences given to the ILP.
+        max_candidates: largest number of sentences given to the ILP, the highest-scoring by
+            concept weight: on DUC 2006 topics 1-25 at 250 words, 200 scores ROUGE-2 0.0955
+            against 0.0957 with 1,500 and takes 40% less time (100 loses 0.003).
         time_limit: seconds the ILP solver may use before the best solution found is taken.
         mip_gap: relative optimality gap at which the solver stops: 1% costs ROUGE-2 0.0003 on
             DUC 2006 topics 1-25 and a third of the solve time.
@@ -110,7 +164,7 @@ class ConceptSummarizer:
     redundancy: float = 0.5
     support: float = 0.55
     support_cosine: float = 0.3
-    max_candidates: int = 1500
+    max_candidates: int = 200
     time_limit: float = 20.0
     mip_gap: float = 0.01
     max_concepts: int | None = None
@@ -279,7 +333,7 @@ class ConceptSummarizer:
         max_words: int | None,
         max_sentences: int | None,
     ) -> list[int]:
-        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.optimize import LinearConstraint
         from scipy.sparse import coo_array, hstack, identity, triu, vstack
 
         concept_ids: dict[str, int] = {}
@@ -329,12 +383,8 @@ class ConceptSummarizer:
             )
             constraints.append(LinearConstraint(vstack([red]).tocsr(), -np.inf, 1.0))
 
-        result = milp(
-            objective,
-            constraints=constraints,
-            integrality=np.ones(n_s + n_c),
-            bounds=Bounds(0, 1),
-            options={"time_limit": self.time_limit, "disp": False, "mip_rel_gap": self.mip_gap},
+        result = solve_milp(
+            objective, constraints, n_s, time_limit=self.time_limit, mip_gap=self.mip_gap
         )
         if result.x is None:
             # No solution in time (very large inputs): greedy by weight per word instead.

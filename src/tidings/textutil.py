@@ -56,7 +56,10 @@ _QUOTES = str.maketrans(
 
 def words(text: str) -> list[str]:
     """Return the word tokens of ``text``, lower-cased, with curly apostrophes straightened."""
-    return [m.group().lower().replace("’", "'") for m in _WORD.finditer(text)]
+    if "’" in text:
+        text = text.replace("’", "'")
+    # Tokens are found in the original text (lower-casing can change lengths), then lower-cased.
+    return [w.lower() for w in _WORD.findall(text)]
 
 
 def word_count(text: str) -> int:
@@ -66,9 +69,9 @@ def word_count(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
-    import snowballstemmer
+    import Stemmer  # PyStemmer: the Snowball algorithms compiled to C
 
-    return snowballstemmer.stemmer("english")
+    return Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=200_000)
