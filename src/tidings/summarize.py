@@ -97,7 +97,7 @@ def solve_milp(
 
     The others are continuous: in the concept ILP, once the sentences are fixed each concept's best
     value is min(1, its covering sentences), already 0 or 1, so relaxing the concepts loses nothing
-    and halves the solve time. With continuous variables, the HiGHS in scipy 1.17 sometimes writes a
+    and halves the summariser's time per DUC topic. With continuous variables, the HiGHS in scipy 1.17 sometimes writes a
     debug line ("HighsMipSolverData::transformNewIntegerFeasibleSolution ...") straight to file
     descriptor 1, which would corrupt ``tidings brief --format json``. So for the duration of the
     solve, descriptor 1 points at stderr (under a lock; Python-level ``sys.stdout`` is flushed
@@ -311,7 +311,8 @@ class ConceptSummarizer:
             kept = sorted(weights, key=lambda c: (-weights[c], c))[: self.max_concepts]
             weights = {c: weights[c] for c in kept}
 
-        score = np.array([sum(weights.get(c, 0.0) for c in cs) for cs in concepts_of])
+        # fsum is exactly rounded, so a score does not depend on the (hash-seeded) order of a set.
+        score = np.array([math.fsum(weights.get(c, 0.0) for c in cs) for cs in concepts_of])
         order = sorted(range(len(units)), key=lambda i: (-score[i], units[i].rel_pos, i))
         candidates = [i for i in order if score[i] > 0 and i not in excluded][: self.max_candidates]
         if not candidates:
@@ -339,7 +340,9 @@ class ConceptSummarizer:
         concept_ids: dict[str, int] = {}
         rows, cols = [], []
         for j, unit_index in enumerate(candidates):
-            for c in concepts_of[unit_index]:
+            # Sorted: the solver's answer within its gap depends on the column order, which must not
+            # follow the hash seed of the process.
+            for c in sorted(concepts_of[unit_index]):
                 if c in weights:
                     i = concept_ids.setdefault(c, len(concept_ids))
                     rows.append(i)
