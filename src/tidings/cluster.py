@@ -79,6 +79,7 @@ __all__ = [
     "StoryClusterer",
     "article_features",
     "bcubed",
+    "embedding_text",
 ]
 
 CLUSTERERS: Registry[type] = Registry("clusterer")
@@ -134,6 +135,11 @@ class ArticleFeatures:
     embedding: np.ndarray
 
 
+def embedding_text(article: Article, lead_words: int = 300) -> str:
+    """What the embedder is given of an article: its title and the first ``lead_words`` words."""
+    return f"{article.title or ''}. {' '.join(article.text.split()[:lead_words])}"
+
+
 def article_features(
     articles: Sequence[Article],
     *,
@@ -154,7 +160,7 @@ def article_features(
     embed = embedder or _default_embedder()
     out = []
     raw = np.asarray(
-        embed([f"{a.title or ''}. {' '.join(a.text.split()[:lead_words])}" for a in articles]),
+        embed([embedding_text(a, lead_words) for a in articles]),
         dtype=np.float32,
     ).reshape(len(articles), -1)
     norms = np.linalg.norm(raw, axis=1, keepdims=True)
