@@ -297,3 +297,11 @@ def test_from_bytes_rebuilds_the_saved_configuration():
     restored = StoryClusterer.from_bytes(first.to_bytes())
     assert (restored.window, restored.threshold) == (timedelta(days=5), 0.15)
     assert restored.partial_fit(NEPAL) == first.partial_fit(NEPAL)
+
+
+def test_an_empty_call_assigns_nothing_and_changes_nothing():
+    clusterer = StoryClusterer()
+    clusterer.partial_fit(PERU[:2])
+    before = clusterer.get_state()
+    assert clusterer.partial_fit([]) == []
+    assert clusterer.get_state() == before

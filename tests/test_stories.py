@@ -267,3 +267,125 @@ def test_worker_processes_change_nothing_but_the_time(tmp_path: Path):
         results.append(sorted(stories, key=lambda s: s["id"]))
     assert results[0] == results[1]
     assert len(results[0]) == 2
+
+
+def test_a_long_story_is_briefed_from_its_latest_articles_and_still_listed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A story that keeps growing would be re-read and re-summarised whole at every batch (cost
+    quadratic in its length); max_brief_articles bounds what one revision reads."""
+    import tidings
+    from tidings.render import render_stories, story_dict, unbriefed
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    corpus = tmp_path / "news.jsonl"
+    _corpus(corpus, n_stories=1, per_story=10)
+    articles, rejected = tidings.load([corpus])
+    assert len(articles) == 10 and not rejected
+    with open_store(str(tmp_path / "long.db")) as store:
+        read: list[int] = []
+        get_articles = store.get_articles
+        monkeypatch.setattr(
+            store, "get_articles", lambda ids: read.append(len(ids)) or get_articles(ids)
+        )
+        with StoryTracker(store, batch_size=3, max_brief_articles=4) as tracker:
+            tracker.ingest(articles)
+        monkeypatch.undo()
+        [story] = store.stories()
+        revisions = store.revisions(story.id)
+        assert len(story.articles) == 10 and story.revision == len(revisions) == 4
+        assert max(read) <= 4  # never re-read whole
+        latest = revisions[-1]
+        assert [a.id for a in latest.brief.articles] == list(story.articles[-4:])
+        assert latest.articles == story.articles
+        # The story's span is all of it, not only what the last brief read.
+        assert story.opened == min(a.published for a in articles)
+        assert story.last_seen == max(a.published for a in articles)
+        others = store.get_articles(unbriefed(story, revisions))
+        record = story_dict(story, revisions, None, others)
+        assert [a["id"] for a in record["articles"]] == list(story.articles)
+        assert all(a.get("path") for a in record["articles"])
+        assert "brief from the latest 4" in render_stories([(story, revisions, None)])
+
+    with open_store(str(tmp_path / "whole.db")) as store:
+        with StoryTracker(store, batch_size=3) as tracker:
+            tracker.ingest(articles)
+        [story] = store.stories()
+        latest = store.revisions(story.id)[-1]
+        assert {a.id for a in latest.brief.articles} == set(story.articles)
+        assert "brief from the latest" not in render_stories([(story, [latest], None)])
+
+    # Updates still say what is new when the known side is bounded too.
+    flood = tmp_path / "flood.jsonl"
+    write_jsonl(flood, [FLOOD])
+    articles, _ = tidings.load([flood])
+    with open_store(str(tmp_path / "flood.db")) as store:
+        with StoryTracker(store, batch_size=1, max_brief_articles=2) as tracker:
+            tracker.ingest(articles)
+        [story] = store.stories()
+        revisions = store.revisions(story.id)
+        assert [len(r.brief.articles) for r in revisions] == [1, 2, 2]
+        assert all(r.update for r in revisions[1:])
+
+
+def test_max_brief_articles_must_be_positive(tmp_path: Path):
+    from tidings.errors import UsageError
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    with (
+        open_store(str(tmp_path / "x.db")) as store,
+        pytest.raises(UsageError, match="max_brief_articles"),
+    ):
+        StoryTracker(store, max_brief_articles=0)
+
+
+def test_a_copy_of_an_earlier_batchs_article_follows_it_even_after_a_restart(tmp_path: Path):
+    """Copies are collapsed across batches too, not only within one: a wire story re-posted in a
+    later batch (or a later run) joins its original's story and is counted as a copy."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    corpus = tmp_path / "news.jsonl"
+    write_jsonl(corpus, [FLOOD, ELECTION])
+    articles, _ = tidings.load([corpus])
+    title, text = FLOOD[0]
+    repost = {
+        "title": f"{title} (updated)",
+        "text": text + " Updated at noon with the council's figures.",
+        "outlet": "Coast FM",
+        "published": "2024-05-10T09:00:00Z",
+    }
+    other = tmp_path / "copy.jsonl"
+    other.write_text(json.dumps(repost) + "\n", encoding="utf-8")
+    [copy], _ = tidings.load([other])
+    original = next(a for a in articles if a.title == title)
+
+    for restart in (False, True):
+        with open_store(str(tmp_path / f"copies-{restart}.db")) as store:
+            tracker = StoryTracker(store, batch_size=2)
+            tracker.ingest(articles)
+            if restart:  # the index is rebuilt from the store by a new tracker
+                tracker.close()
+                tracker = StoryTracker(store, batch_size=2)
+            report = tracker.ingest([copy])
+            tracker.close()
+            assert report.copies == 1 and report.stories_opened == 0
+            assert store.story_of(copy.id) == store.story_of(original.id)
+
+
+def test_a_story_dated_only_by_crawl_times_says_captured_not_reported(
+    tmp_path: Path, example_dir: Path
+):
+    """The bundled captures carry page timestamps years after the 2018 event and no publication
+    date: the story line must not call 2021 its last report."""
+    code, out, err = run("stories", str(example_dir), "--format", "markdown", "--no-analysis")
+    assert code == EXIT_OK, err
+    assert "last captured 2021-05-11" in out and "last report" not in out
+    corpus = tmp_path / "dated.jsonl"
+    write_jsonl(corpus, [FLOOD])
+    code, out, err = run("stories", str(corpus), "--format", "markdown", "--no-analysis")
+    assert code == EXIT_OK, err
+    assert "last report 2024-05-12" in out

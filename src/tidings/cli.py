@@ -132,29 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(i, required=True)
     i.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
-    i.add_argument(
-        "--progress",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="show progress on stderr (auto: only on a terminal)",
-    )
-    i.add_argument(
-        "--no-analysis", action="store_true", help="skip quotes, entities, timeline, disagreements"
-    )
-    i.add_argument(
-        "--workers",
-        type=_positive,
-        default=min(4, os.cpu_count() or 1),
-        metavar="N",
-        help="processes that summarise changed stories in parallel (default: the cores, at most 4)",
-    )
-    i.add_argument(
-        "--batch-size",
-        type=_positive,
-        default=200,
-        metavar="N",
-        help="articles per transaction: the most a killed run can lose (default 200)",
-    )
+    _tracking_options(i)
     _fetch_options(i)
 
     st = commands.add_parser(
@@ -170,18 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--order", choices=("newest", "biggest"), default="newest")
     st.add_argument("--limit", type=_positive, default=50, metavar="N")
     st.add_argument("--max-bytes", type=_positive, default=None, metavar="N")
-    st.add_argument("--progress", choices=("auto", "always", "never"), default="auto")
-    st.add_argument(
-        "--no-analysis", action="store_true", help="skip quotes, entities, timeline, disagreements"
-    )
-    st.add_argument(
-        "--workers",
-        type=_positive,
-        default=min(4, os.cpu_count() or 1),
-        metavar="N",
-        help="processes that summarise changed stories in parallel (default: the cores, at most 4)",
-    )
-    st.add_argument("--batch-size", type=_positive, default=200, metavar="N")
+    _tracking_options(st)
     _fetch_options(st)
 
     sh = commands.add_parser("show", help="one story: brief, updates, articles", epilog=EPILOG)
@@ -224,6 +191,41 @@ def _db_option(parser: argparse.ArgumentParser, *, required: bool) -> None:
         required=required,
         metavar="PATH_OR_URL",
         help="a SQLite file path or a postgresql:// URL",
+    )
+
+
+def _tracking_options(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that track stories (``ingest`` and ``stories``)."""
+    p.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="show progress on stderr (auto: only on a terminal)",
+    )
+    p.add_argument(
+        "--no-analysis", action="store_true", help="skip quotes, entities, timeline, disagreements"
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="processes that summarise changed stories in parallel (default: the cores, at most 4)",
+    )
+    p.add_argument(
+        "--max-brief-articles",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="most articles one brief revision reads: a longer story is briefed from the N that"
+        " joined it last (default: 200)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=200,
+        metavar="N",
+        help="articles per transaction: the most a killed run can lose (default 200)",
     )
 
 
@@ -383,6 +385,7 @@ def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
         batch_size=args.batch_size,
         analyzer=None if args.no_analysis else analyze_story,
         workers=args.workers,
+        max_brief_articles=args.max_brief_articles,
     ) as tracker:
         report = tracker.ingest(
             articles, rejected=rejected, progress=Progress(err, enabled=enabled)
@@ -405,7 +408,7 @@ def _ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import tempfile
 
-    from .render import render_stories
+    from .render import render_stories, unbriefed
     from .store import open_store
 
     with tempfile.TemporaryDirectory(prefix="tidings-") as tmp:
@@ -416,10 +419,11 @@ def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 code = _track(args, store, err)
             elif args.db is None:
                 raise UsageError("give inputs to cluster, or --db with a store to list")
-            entries = [
-                (s, store.revisions(s.id), store.get_analysis(s.id))
-                for s in store.stories(order=args.order, limit=args.limit)
-            ]
+            entries = []
+            for s in store.stories(order=args.order, limit=args.limit):
+                revisions = store.revisions(s.id)
+                others = store.get_articles(unbriefed(s, revisions))
+                entries.append((s, revisions, store.get_analysis(s.id), others))
             out.write(render_stories(entries, args.format))
     return code
 
@@ -428,7 +432,7 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
     from dataclasses import replace
 
-    from .render import render_brief, story_dict
+    from .render import render_brief, story_dict, unbriefed
     from .store import open_store
 
     with open_store(args.db) as store:
@@ -437,7 +441,13 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         analysis = store.get_analysis(story.id)
         if args.format == "json":
             out.write(
-                json.dumps(story_dict(story, revisions, analysis), ensure_ascii=False, indent=2)
+                json.dumps(
+                    story_dict(
+                        story, revisions, analysis, store.get_articles(unbriefed(story, revisions))
+                    ),
+                    ensure_ascii=False,
+                    indent=2,
+                )
                 + "\n"
             )
             return EXIT_OK
@@ -512,14 +522,16 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
-    from .render import story_dict
+    from .render import story_dict, unbriefed
     from .store import open_store
 
     with open_store(args.db) as store:
         offset = 0
         while batch := store.stories(limit=200, offset=offset, order="newest"):
             for story in batch:
-                record = story_dict(story, store.revisions(story.id), store.get_analysis(story.id))
+                revisions = store.revisions(story.id)
+                others = store.get_articles(unbriefed(story, revisions))
+                record = story_dict(story, revisions, store.get_analysis(story.id), others)
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             offset += len(batch)
     return EXIT_OK

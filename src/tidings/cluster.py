@@ -157,6 +157,8 @@ def article_features(
 
     Cost: O(words) per article, plus one embedder call for the whole sequence.
     """
+    if not articles:
+        return []
     embed = embedder or _default_embedder()
     out = []
     raw = np.asarray(

@@ -2,7 +2,8 @@
 
 Each article is shingled into word 5-grams and sketched with MinHash; an LSH index proposes
 candidate pairs (no all-pairs comparison), which are confirmed on the estimated Jaccard
-similarity. Groups are the connected components of confirmed pairs.
+similarity. Groups are the connected components of confirmed pairs. :class:`CopyIndex` keeps the
+sketches of earlier articles, so a stream also finds copies of articles from earlier batches.
 
 Approximation: MinHash estimates Jaccard similarity with a standard error of about
 ``1/sqrt(num_perm)`` (0.09 at 128 permutations), so pairs within a few points of the threshold may
@@ -20,7 +21,7 @@ from .records import Article, DuplicateGroup
 from .registry import Registry
 from .textutil import words
 
-__all__ = ["DEDUPERS", "Deduper"]
+__all__ = ["DEDUPERS", "CopyIndex", "Deduper"]
 
 DEDUPERS: Registry[type] = Registry("deduper")
 
@@ -101,6 +102,69 @@ class Deduper:
                 )
             )
         return tuple(out)
+
+
+class CopyIndex:
+    """An incremental LSH index of articles seen earlier, to find copies across batches.
+
+    :meth:`Deduper.groups` finds copies within one sequence; a stream also brings copies of
+    articles that arrived in an earlier batch (a wire story re-posted hours later). This index
+    keeps the sketches of such earlier articles, with the same shingles, permutations, LSH
+    banding and confirmation threshold as the deduper it was made from.
+
+    Cost: one sketch per added or queried article, O(1) expected LSH look-ups; memory about
+    ``num_perm`` * 8 bytes per indexed article.
+    """
+
+    def __init__(self, deduper: Deduper) -> None:
+        from datasketch import MinHashLSH
+
+        self.deduper = deduper
+        self._lsh = MinHashLSH(
+            num_perm=deduper.num_perm,
+            params=_lsh_params(max(0.2, deduper.threshold - 0.25), deduper.num_perm),
+        )
+        self._sketches: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._sketches)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._sketches
+
+    def add(self, article: Article) -> None:
+        """Index ``article`` (again: no change)."""
+        if article.id in self._sketches:
+            return
+        d = self.deduper
+        sketch = _sketch(article.text, d.num_perm, d.seed, d.shingle)
+        self._sketches[article.id] = sketch
+        self._lsh.insert(article.id, sketch)
+
+    def remove(self, article_id: str) -> None:
+        """Forget ``article_id`` (unknown ids are ignored)."""
+        if self._sketches.pop(article_id, None) is not None:
+            self._lsh.remove(article_id)
+
+    def ids(self) -> list[str]:
+        """The indexed article ids, in the order they were added."""
+        return list(self._sketches)
+
+    def original_of(self, article: Article) -> tuple[str, float] | None:
+        """The indexed article that ``article`` copies, with their estimated Jaccard similarity:
+        the most similar one at or above the deduper's threshold (ties: the smaller id, so the
+        answer does not depend on the order articles were added), or ``None``."""
+        d = self.deduper
+        sketch = _sketch(article.text, d.num_perm, d.seed, d.shingle)
+        best: tuple[float, str] | None = None
+        for other in self._lsh.query(sketch):
+            if other == article.id:
+                continue
+            similarity = float(sketch.jaccard(self._sketches[other]))
+            key = (-similarity, other)
+            if similarity >= d.threshold and (best is None or key < best):
+                best = key
+        return None if best is None else (best[1], round(-best[0], 3))
 
 
 @lru_cache(maxsize=64)

@@ -24,6 +24,7 @@ __all__ = [
     "render_brief",
     "render_stories",
     "story_dict",
+    "unbriefed",
 ]
 
 BRIEF_SCHEMA = "tidings.brief/1"
@@ -382,11 +383,24 @@ def render_articles(articles: Sequence[Article], fmt: str = "json") -> str:
 STORY_SCHEMA = "tidings.story/1"
 
 
+def unbriefed(story: Story, revisions: Sequence[BriefRevision]) -> list[str]:
+    """Ids of the story's articles that its latest brief did not read (a long story is briefed
+    from the articles that joined it last; see ``StoryTracker.max_brief_articles``)."""
+    briefed = {a.id for a in revisions[-1].brief.articles} if revisions else set()
+    return [i for i in story.articles if i not in briefed]
+
+
 def story_dict(
-    story: Story, revisions: Sequence[BriefRevision], analysis: Analysis | None = None
+    story: Story,
+    revisions: Sequence[BriefRevision],
+    analysis: Analysis | None = None,
+    others: Sequence[Article] = (),
 ) -> dict[str, Any]:
     """The JSON form of a story (schema ``tidings.story/1``): its latest brief, its articles
-    (id, path or URL, title, outlet, dates; no text), and the update of every revision."""
+    (id, path or URL, title, outlet, dates; no text), and the update of every revision.
+
+    ``others`` are the story's articles that the latest brief did not read (see
+    :func:`unbriefed`); without them a long story lists only the articles its brief read."""
     latest = revisions[-1] if revisions else None
     out: dict[str, Any] = {
         "schema": STORY_SCHEMA,
@@ -401,7 +415,15 @@ def story_dict(
     if latest is not None:
         brief = brief_dict(latest.brief)
         by_id = {a["id"]: a for a in brief["articles"]}
-        out["outlets"] = sorted({a["source_label"] for a in brief["articles"]})
+        labels = source_labels(others)
+        for article in others:
+            if article.id not in by_id:
+                by_id[article.id] = {
+                    **article_dict(article, text=False),
+                    "source_label": labels[article.id],
+                    "duplicate_of": None,
+                }
+        out["outlets"] = sorted({a["source_label"] for a in by_id.values()})
         out["brief"] = {k: brief[k] for k in ("summary", "duplicates", "methods", "budget")}
         out["articles"] = [
             {k: v for k, v in by_id[i].items() if k != "text"} for i in story.articles if i in by_id
@@ -431,20 +453,40 @@ def story_dict(
 
 
 def render_stories(
-    entries: Sequence[tuple[Story, Sequence[BriefRevision], Analysis | None]], fmt: str = "markdown"
+    entries: Sequence[
+        tuple[Story, Sequence[BriefRevision], Analysis | None]
+        | tuple[Story, Sequence[BriefRevision], Analysis | None, Sequence[Article]]
+    ],
+    fmt: str = "markdown",
 ) -> str:
     """Render stories with their latest briefs: ``markdown``, ``json`` (a list of
-    ``tidings.story/1`` objects) or ``text`` (one line per story)."""
+    ``tidings.story/1`` objects) or ``text`` (one line per story). An entry is (story,
+    revisions, analysis) or (story, revisions, analysis, others) as for :func:`story_dict`."""
     if fmt == "json":
         return (
             json.dumps([story_dict(*entry) for entry in entries], ensure_ascii=False, indent=2)
             + "\n"
         )
     if fmt == "text":
-        return "".join(f"{s.id}\t{len(s.articles)}\t{s.title or ''}\n" for s, _, _ in entries)
+        return "".join(f"{e[0].id}\t{len(e[0].articles)}\t{e[0].title or ''}\n" for e in entries)
     if not entries:
         return "No stories.\n"
-    return "\n".join(_story_markdown(s, r) for s, r, _ in entries)
+    return "\n".join(_story_markdown(e[0], e[1]) for e in entries)
+
+
+def _last_label(latest: BriefRevision | None) -> str:
+    """ "last report" when the story's dates are publication dates; "last captured" when none of
+    its articles has one, so its dates are crawl times (which can be years after the event)."""
+    if latest is not None and not any(a.published for a in latest.brief.articles):
+        return "last captured"
+    return "last report"
+
+
+def _partial(story: Story, latest: BriefRevision | None) -> str:
+    """Say so when the brief summarises only the latest articles of a long story."""
+    if latest is None or len(latest.brief.articles) >= len(story.articles):
+        return ""
+    return f" · brief from the latest {len(latest.brief.articles)}"
 
 
 def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:
@@ -458,8 +500,8 @@ def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:
     )
     lines.append(
         f"*Story `{story.id}` · {len(story.articles)} article{'s' * (len(story.articles) != 1)} · "
-        f"{', '.join(outlets) or 'no outlets'} · last report {when} · revision {story.revision}"
-        f"{' · closed' if story.closed else ''}*"
+        f"{', '.join(outlets) or 'no outlets'} · {_last_label(latest)} {when} · revision {story.revision}"
+        f"{' · closed' if story.closed else ''}{_partial(story, latest)}*"
     )
     lines.append("")
     if latest is not None:

@@ -4,10 +4,13 @@
 :class:`~tidings.store.Store`. For each batch of new articles it:
 
 1. skips articles the store already has (ingesting the same input twice changes nothing);
-2. collapses near-duplicates inside the batch (MinHash LSH): a copy follows its original;
+2. collapses near-duplicates (MinHash LSH), inside the batch and against the articles of the
+   live stories: a copy follows its original into its story;
 3. assigns the rest with the incremental :class:`~tidings.cluster.StoryClusterer`;
 4. for every story that gained articles, makes a new brief revision and an *update* (what the
    new articles add, :func:`~tidings.pipeline.update_summary`), and the story's analysis;
+   a brief summarises at most ``max_brief_articles`` articles, those that joined the story
+   last, so revising a story that has run for months costs the same as revising a young one;
 5. writes articles, stories, revisions and the clusterer's state in **one transaction**.
 
 A run killed at any point (even SIGKILL) loses at most the batch in flight: the store holds
@@ -26,7 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from .cluster import StoryClusterer
-from .dedupe import Deduper
+from .dedupe import CopyIndex, Deduper
 from .errors import StoreError, UsageError
 from .records import Analysis, Article, Brief, BriefRevision, BriefSentence, Rejection, Story
 from .render import headline
@@ -105,6 +108,12 @@ class StoryTracker:
             ``None`` to skip analysis. Must be a module-level function when ``workers`` > 1.
         workers: processes that summarise the stories of a batch in parallel (1: in this
             process). Results and writes are the same either way; only the time differs.
+        max_brief_articles: the most articles one revision reads and summarises: a story with
+            more is briefed from the ones that joined it last (its update compares the newest
+            of the new articles with the latest known ones, each side bounded alike). Without a
+            bound a story that keeps growing is re-read and re-summarised whole at every batch,
+            so the cost of a stream grows with the square of its longest story. The brief's
+            ``articles`` say which articles it summarised; the story keeps all of them.
     """
 
     def __init__(
@@ -120,6 +129,7 @@ class StoryTracker:
         clock: Callable[[], datetime] | None = None,
         analyzer: Callable[[Sequence[Article]], Analysis] | None = None,
         workers: int = 1,
+        max_brief_articles: int = 200,
     ) -> None:
         self.store = store
         self.summarizer = summarizer or ConceptSummarizer()
@@ -134,7 +144,14 @@ class StoryTracker:
                 f"the workers parameter of StoryTracker must be at least 1, got {workers}"
             )
         self.workers = workers
+        if max_brief_articles < 1:
+            raise UsageError(
+                "the max_brief_articles parameter of StoryTracker must be at least 1,"
+                f" got {max_brief_articles}"
+            )
+        self.max_brief_articles = max_brief_articles
         self._pool: ProcessPoolExecutor | None = None
+        self._copies: CopyIndex | None = None
         if clusterer is None:
             saved = store.get_state(STATE_KEY)
             clusterer = StoryClusterer().set_state(saved) if saved else StoryClusterer()
@@ -184,18 +201,38 @@ class StoryTracker:
         if not fresh:
             return
         report.new += len(fresh)
+        clusterer = self.clusterer
         groups = self.deduper.groups(fresh)
         follows = {c: g.kept for g in groups for c in g.copies}
-        report.copies += len(follows)
-        originals = [a for a in fresh if a.id not in follows]
+        # A copy of an article of an earlier batch (still in a live story) follows it too.
+        index = self._copy_index()
+        earlier = {
+            a.id: hit[0]
+            for a in fresh
+            if a.id not in follows
+            and (hit := index.original_of(a)) is not None
+            and hit[0] in clusterer.assigned_
+        }
+        report.copies += len(follows) + len(earlier)
+        originals = [a for a in fresh if a.id not in follows and a.id not in earlier]
 
-        clusterer = self.clusterer
         merged_before = dict(clusterer.merged_)
         closed_before = len(clusterer.closed_)
         assignments = clusterer.partial_fit(originals)
         story_of = {a.article: a.story for a in assignments}
+        # An original whose story closed within this call leaves its copy to be clustered.
+        late = [a for a in fresh if a.id in earlier and earlier[a.id] not in clusterer.assigned_]
+        story_of.update((a.article, a.story) for a in clusterer.partial_fit(late))
+        for copy, original in earlier.items():
+            if copy not in story_of:
+                story_of[copy] = clusterer.assigned_[original]
         for copy, kept in follows.items():
             story_of[copy] = story_of[kept]  # a copy follows its original
+        for article in [*originals, *late]:
+            index.add(article)
+        for article_id in index.ids():
+            if article_id not in clusterer.assigned_:
+                index.remove(article_id)  # its story closed: it leaves memory
         gained: dict[str, list[Article]] = {}
         for article in fresh:
             gained.setdefault(story_of[article.id], []).append(article)
@@ -214,20 +251,33 @@ class StoryTracker:
                     self.store.put_story(replace(story, closed=True))
                     report.stories_closed += 1
             inherited: dict[str, list[str]] = {}
+            spans: dict[str, list[datetime]] = {}
             for survivor, old_ids in absorbed.items():
                 for old_id in old_ids:
                     story = self._stored(old_id)
                     if story is None:
                         continue  # opened and absorbed within this batch: never stored
                     inherited.setdefault(survivor, []).extend(story.articles)
+                    spans.setdefault(survivor, []).extend(
+                        d for d in (story.opened, story.last_seen) if d is not None
+                    )
                     # The store keeps each article in one story: empty the absorbed story first.
                     self.store.put_story(replace(story, articles=(), closed=True))
             todo = {
-                sid: (gained.get(sid, []), inherited.get(sid, []))
+                sid: (gained.get(sid, []), inherited.get(sid, []), spans.get(sid, []))
                 for sid in dict.fromkeys([*gained, *inherited])
             }
             self._revise_all(todo, report)
             self.store.put_state(STATE_KEY, clusterer.get_state())
+
+    def _copy_index(self) -> CopyIndex:
+        """The index of the live stories' articles, for copies across batches; built from the
+        store on first use (it is derived state, so a restarted tracker rebuilds the same)."""
+        if self._copies is None:
+            self._copies = CopyIndex(self.deduper)
+            for article in self.store.get_articles(sorted(self.clusterer.assigned_)):
+                self._copies.add(article)
+        return self._copies
 
     def _stored(self, story_id: str) -> Story | None:
         try:
@@ -238,17 +288,26 @@ class StoryTracker:
             return None
 
     def _revise_all(
-        self, todo: dict[str, tuple[list[Article], list[str]]], report: IngestReport
+        self,
+        todo: dict[str, tuple[list[Article], list[str], list[datetime]]],
+        report: IngestReport,
     ) -> None:
         """Make the new revision of every story in ``todo`` ({story: (new articles, inherited
-        article ids)}): read from the store, summarise (in worker processes when there are
-        several stories and ``workers`` > 1), then write."""
+        article ids, dates bounding the inherited stories)}): read from the store, summarise (in
+        worker processes when there are several stories and ``workers`` > 1), then write.
+
+        Only the ``max_brief_articles`` known articles that joined last are read, so the work per
+        story is bounded; the story's dates come from its stored span, not from re-reading it."""
+        limit = self.max_brief_articles
         jobs = []
-        for story_id, (new_articles, inherited) in todo.items():
+        for story_id, (new_articles, inherited, span) in todo.items():
             old = self._stored(story_id)
             known_ids = list(dict.fromkeys([*(old.articles if old else ()), *inherited]))
-            known = self.store.get_articles(known_ids) if known_ids else []
-            jobs.append((story_id, old, known, new_articles))
+            known = self.store.get_articles(known_ids[-limit:]) if known_ids else []
+            dates = [*span, *((old.opened, old.last_seen) if old else ())]
+            dates = [d for d in dates if d is not None]
+            dates += [d for a in (*known, *new_articles) if (d := a.published or a.crawled)]
+            jobs.append((story_id, old, known_ids, known, new_articles, dates))
         args = [
             (
                 known,
@@ -258,22 +317,21 @@ class StoryTracker:
                 self.summarizer,
                 self.deduper,
                 self.analyzer,
+                limit,
             )
-            for _, _, known, new in jobs
+            for _, _, _, known, new, _ in jobs
         ]
         if self.workers > 1 and len(jobs) > 1:
             parts = list(self._executor().map(_revision_parts, *zip(*args, strict=True)))
         else:
             parts = [_revision_parts(*a) for a in args]
-        for (story_id, old, known, new_articles), (brief, update, analysis) in zip(
+        for (story_id, old, known_ids, _, new_articles, dates), (brief, update, analysis) in zip(
             jobs, parts, strict=True
         ):
-            everything = [*known, *new_articles]
-            dates = [d for a in everything if (d := a.published or a.crawled) is not None]
             revision = (old.revision if old else 0) + 1
             story = Story(
                 id=story_id,
-                articles=tuple(a.id for a in everything),
+                articles=tuple(dict.fromkeys([*known_ids, *(a.id for a in new_articles)])),
                 opened=min(dates) if dates else None,
                 last_seen=max(dates) if dates else None,
                 closed=False,
@@ -325,11 +383,18 @@ def _revision_parts(
     summarizer: ConceptSummarizer,
     deduper: Deduper,
     analyzer: Callable[[Sequence[Article]], Analysis] | None,
+    limit: int | None = None,
 ) -> tuple[Brief, tuple[BriefSentence, ...], Analysis | None]:
-    """A story's new brief, update and analysis: pure, so it can run in a worker process."""
+    """A story's new brief, update and analysis: pure, so it can run in a worker process.
+
+    With a ``limit``, the brief and analysis read the last ``limit`` articles of ``known`` +
+    ``new``, and the update the last ``limit`` new articles against the last ``limit`` known ones.
+    """
     from .pipeline import brief_articles, update_summary
 
     everything = [*known, *new]
+    if limit is not None:
+        everything, new, known = everything[-limit:], new[-limit:], known[-limit:]
     brief = brief_articles(everything, max_words=max_words, summarizer=summarizer, deduper=deduper)
     update = (
         update_summary(new, known, max_words=update_words, summarizer=summarizer, deduper=deduper)

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from ..render import article_dict, story_dict
+from ..render import article_dict, story_dict, unbriefed
 from ..sources import EXTENSIONS, is_url
 from .context import Context
 from .security import check_token
@@ -200,7 +200,9 @@ def api_router(ctx: Context) -> APIRouter:
 
         def work(store: Store) -> dict[str, Any]:
             story = store.get_story(story_id)
-            return story_dict(story, ctx.revisions(store, story), store.get_analysis(story.id))
+            revisions = ctx.revisions(store, story)
+            others = store.get_articles(unbriefed(story, revisions))
+            return story_dict(story, revisions, store.get_analysis(story.id), others)
 
         body = await ctx.db(work)
         body["url"] = f"{ctx.base(request)}/stories/{quote(story_id, safe='')}"
