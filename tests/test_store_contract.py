@@ -369,6 +369,25 @@ def test_put_story_checks_its_articles(store):
     assert store.story_of("art001") == "s2"
 
 
+def test_a_growing_story_checks_and_keeps_what_it_gains(store):
+    """put_story writes only the articles a growing story appends; they are checked like any."""
+    store.add_articles([article(i) for i in range(5)])
+    store.put_story(Story("s1", ("art000", "art001")))
+    store.put_story(Story("s2", ("art004",)))
+    store.put_story(Story("s1", ("art000", "art001", "art002")))
+    assert [store.story_of(f"art00{i}") for i in range(5)] == ["s1", "s1", "s1", None, "s2"]
+    with pytest.raises(StoreError, match="already belongs to story s2") as excinfo:
+        store.put_story(Story("s1", ("art000", "art001", "art002", "art004")))
+    assert reason_of(excinfo) == "conflict"
+    with pytest.raises(StoreError, match="not stored"):
+        store.put_story(Story("s1", ("art000", "art001", "art002", "ghost")))
+    assert store.get_story("s1").articles == ("art000", "art001", "art002")
+    # Not a growth (a member left): rewritten whole.
+    store.put_story(Story("s1", ("art001", "art003")))
+    assert [store.story_of(f"art00{i}") for i in range(5)] == [None, "s1", None, "s1", "s2"]
+    assert store.integrity_check() == []
+
+
 @pytest.fixture
 def newsroom(store: Store) -> Store:
     """Four stories to filter: sizes 3/1/2/2, spread over four days, two outlets, one closed."""
@@ -540,6 +559,34 @@ def test_revisions_in_order_immutable_and_idempotent(store):
     with pytest.raises(StoreError) as excinfo:
         store.revisions("ghost")
     assert reason_of(excinfo) == "not-found"
+    assert store.integrity_check() == []
+
+
+def test_a_revision_keeps_stored_articles_by_id_not_a_copy_of_their_text(store, backend):
+    """Each revision used to copy the full text of every article its brief read, so a story
+    revised n times held n copies of its articles. Articles stored unchanged are now kept by id,
+    and read back whole; an article the store holds differently is still kept in full."""
+    marker = "Wallaby marker text that must be stored once."
+    arts = (article(1, text=marker), article(2))
+    store.add_articles(list(arts))
+    story = Story("s1", ("art001", "art002"), opened=T0, last_seen=T0)
+    store.put_story(story)
+    revisions = [revision(story, n, arts, "Alpha sentence.", f"News {n}.") for n in (1, 2, 3)]
+    for r in revisions:
+        store.add_revision(r)
+    records = [str(row[0]) for row in backend.sql("SELECT record FROM revisions")]
+    assert len(records) == 3 and not any(marker in r for r in records)
+    assert store.revisions("s1") == revisions
+    assert store.latest_revision("s1") == revisions[-1]
+    store.add_revision(revisions[1])  # the same revision again is still a no-op
+    # A brief that read another version of art002 (same id, other text) keeps that version.
+    other = (arts[0], replace(arts[1], text="A different body that the store does not hold."))
+    r4 = revision(story, 4, other, "Alpha sentence.")
+    store.add_revision(r4)
+    assert store.latest_revision("s1") == r4
+    assert "A different body" in str(
+        backend.sql("SELECT record FROM revisions WHERE revision = 4")[0][0]
+    )
     assert store.integrity_check() == []
 
 

@@ -6,7 +6,7 @@ Pure functions only; the connections and the SQL are :mod:`._sql`'s and the back
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
@@ -146,29 +146,71 @@ class RevisionRow:
     record: str
 
 
-def revision_row(rev: BriefRevision) -> RevisionRow:
-    """The row of ``rev``.
-
-    Raises:
-        UsageError: not a BriefRevision, a revision number < 1, or a naive datetime.
-    """
+def check_revision(rev: BriefRevision) -> None:
+    """Raises UsageError: not a BriefRevision, or a revision number < 1."""
     if not isinstance(rev, BriefRevision):
         raise UsageError(f"add_revision needs a BriefRevision record, got {type(rev).__name__}")
     if type(rev.revision) is not int or rev.revision < 1:
         raise UsageError(f"revision numbers start at 1, got {rev.revision!r} for story {rev.story}")
+
+
+def revision_row(rev: BriefRevision, shared: Collection[str] = ()) -> RevisionRow:
+    """The row of ``rev``. The brief's articles whose ids are in ``shared`` (stored, unchanged, in
+    the articles table) are recorded by id alone, so a revision does not copy their text: a story
+    revised ten times would otherwise hold ten copies of its articles.
+
+    Raises:
+        UsageError: not a BriefRevision, a revision number < 1, or a naive datetime.
+    """
+    check_revision(rev)
+    record = to_dict(rev)
+    if shared:
+        brief = record["brief"]
+        brief["articles"] = [a["id"] if a["id"] in shared else a for a in brief["articles"]]
     return RevisionRow(
         story=rev.story,
         revision=rev.revision,
         made=rev.made,
         brief_text=brief_text(rev.brief),
         update_text=" ".join(s.text for s in rev.update),
-        record=dumps(to_dict(rev)),
+        record=dumps(record),
     )
 
 
-def revision_from(record: str | dict[str, Any]) -> BriefRevision:
-    """Rebuild a revision from its JSON."""
-    return from_dict(BriefRevision, json.loads(record) if isinstance(record, str) else record)
+def _revision_data(record: str | dict[str, Any]) -> dict[str, Any]:
+    return json.loads(record) if isinstance(record, str) else record
+
+
+def referenced(record: str | dict[str, Any]) -> list[str]:
+    """Ids of the articles a stored revision refers to by id (see :func:`revision_row`)."""
+    return [a for a in _revision_data(record)["brief"]["articles"] if isinstance(a, str)]
+
+
+def revision_from(
+    record: str | dict[str, Any], articles: Mapping[str, Article] | None = None
+) -> BriefRevision:
+    """Rebuild a revision from its JSON; ``articles`` supplies those it refers to by id.
+
+    Raises:
+        StoreError: reason ``corrupt`` when a referenced article is not in ``articles``.
+    """
+    data = _revision_data(record)
+    refs = referenced(data)
+    if refs:
+        missing = [i for i in refs if articles is None or i not in articles]
+        if missing:
+            raise StoreError(
+                f"revision {data.get('revision')} of story {data.get('story')} refers to"
+                f" {len(missing)} article(s) the store does not have, such as {missing[0]}",
+                reason="corrupt",
+            )
+        assert articles is not None
+        brief = dict(data["brief"])
+        brief["articles"] = [
+            to_dict(articles[a]) if isinstance(a, str) else a for a in brief["articles"]
+        ]
+        data = {**data, "brief": brief}
+    return from_dict(BriefRevision, data)
 
 
 def analysis_from(record: str | dict[str, Any]) -> Analysis:
@@ -394,13 +436,15 @@ def raise_member_errors(story: Story, missing: list[str], taken: dict[str, str])
         )
 
 
-def check_same_revision(rev: BriefRevision, stored: str | dict[str, Any]) -> None:
+def check_same_revision(
+    rev: BriefRevision, stored: str | dict[str, Any], articles: Mapping[str, Article]
+) -> None:
     """Check that a revision stored again is the same revision (then storing it is a no-op).
 
     Raises:
         StoreError: reason ``conflict`` when ``stored`` holds other content.
     """
-    if revision_from(stored) != rev:
+    if revision_from(stored, articles) != rev:
         raise StoreError(
             f"story {rev.story} already has a revision {rev.revision} with other content; "
             "revisions are immutable: add the next number instead",

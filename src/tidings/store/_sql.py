@@ -19,7 +19,7 @@ it and supplies only what differs by dialect:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -267,20 +267,25 @@ class SQLStore(ABC, Generic[ConnT]):
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
         """The articles with ``ids``, in that order. See :class:`Store`."""
         wanted = list(dict.fromkeys(ids))
-        found: dict[str, Article] = {}
         with self._db("read articles") as conn:
-            for chunk in c.chunks(wanted):
-                for record, text in self._execute(
-                    conn,
-                    f"SELECT record, text FROM articles WHERE id IN ({_marks(len(chunk))})",
-                    tuple(chunk),
-                ):
-                    article = c.article_from(record, text)
-                    found[article.id] = article
+            found = self._articles_in(conn, wanted)
         missing = [i for i in wanted if i not in found]
         if missing:
             raise c.not_found("article", missing)
         return [found[i] for i in ids]
+
+    def _articles_in(self, conn: ConnT, ids: Iterable[str]) -> dict[str, Article]:
+        """The stored articles among ``ids``, by id."""
+        found: dict[str, Article] = {}
+        for chunk in c.chunks(list(dict.fromkeys(ids))):
+            for record, text in self._execute(
+                conn,
+                f"SELECT record, text FROM articles WHERE id IN ({_marks(len(chunk))})",
+                tuple(chunk),
+            ):
+                article = c.article_from(record, text)
+                found[article.id] = article
+        return found
 
     def iter_articles(
         self, *, since: datetime | None = None, batch: int = 500
@@ -350,7 +355,18 @@ class SQLStore(ABC, Generic[ConnT]):
         record = c.dumps(to_dict(story))
         t = self._time_suffix
         with self._db(f"put story {story.id}") as conn, self._tx():
-            self._check_members(conn, story)
+            members = [
+                r[0]
+                for r in self._execute(
+                    conn,
+                    "SELECT article FROM story_articles WHERE story = ? ORDER BY position",
+                    (story.id,),
+                )
+            ]
+            # A story that grows keeps its members and appends: only the new ones are checked
+            # and written, so a revision costs what it adds, not the whole story again.
+            grows = tuple(members) == story.articles[: len(members)]
+            self._check_members(conn, story, story.articles[len(members) :] if grows else None)
             self._execute(
                 conn,
                 f"INSERT INTO stories (id, title, opened{t}, last_seen{t}, closed, size, record) "
@@ -368,17 +384,20 @@ class SQLStore(ABC, Generic[ConnT]):
                     record,
                 ),
             )
-            self._execute(conn, "DELETE FROM story_articles WHERE story = ?", (story.id,))
+            start = len(members) if grows else 0
+            if not grows:
+                self._execute(conn, "DELETE FROM story_articles WHERE story = ?", (story.id,))
             self._insert(
                 conn,
                 "story_articles",
                 ("article", "story", "position"),
-                [(a, story.id, i) for i, a in enumerate(story.articles)],
+                [(a, story.id, i) for i, a in enumerate(story.articles[start:], start)],
             )
 
-    def _check_members(self, conn: ConnT, story: Story) -> None:
-        """Raise StoreError unless every article of ``story`` is stored and in no other story."""
-        ids = list(story.articles)
+    def _check_members(self, conn: ConnT, story: Story, added: Sequence[str] | None = None) -> None:
+        """Raise StoreError unless every article of ``story`` (or only those ``added`` to it) is
+        stored and in no other story."""
+        ids = list(story.articles if added is None else added)
         present: set[str] = set()
         taken: dict[str, str] = {}
         for chunk in c.chunks(ids):
@@ -519,16 +538,21 @@ class SQLStore(ABC, Generic[ConnT]):
 
     def add_revision(self, rev: BriefRevision) -> None:
         """Store a brief revision (storing it again is a no-op). See :class:`Store`."""
-        row = c.revision_row(rev)
+        c.check_revision(rev)
         with self._db(f"add revision {rev.revision} of story {rev.story}") as conn, self._tx():
             self._require_story(conn, rev.story)
+            # Articles stored as they are in the brief are kept by id only (no second copy).
+            stored = self._articles_in(conn, (a.id for a in rev.brief.articles))
+            row = c.revision_row(rev, {a.id for a in rev.brief.articles if stored.get(a.id) == a})
             existing = self._execute(
                 conn,
                 "SELECT record FROM revisions WHERE story = ? AND revision = ?",
                 (row.story, row.revision),
             ).fetchone()
             if existing is not None:
-                c.check_same_revision(rev, existing[0])
+                c.check_same_revision(
+                    rev, existing[0], self._articles_in(conn, c.referenced(existing[0]))
+                )
                 return
             self._execute(
                 conn,
@@ -557,7 +581,8 @@ class SQLStore(ABC, Generic[ConnT]):
             rows = self._execute(
                 conn, "SELECT record FROM revisions WHERE story = ? ORDER BY revision", (story_id,)
             ).fetchall()
-        return [c.revision_from(r[0]) for r in rows]
+            articles = self._articles_in(conn, (i for r in rows for i in c.referenced(r[0])))
+        return [c.revision_from(r[0], articles) for r in rows]
 
     def latest_revision(self, story_id: str) -> BriefRevision | None:
         """The story's newest revision, if any. See :class:`Store`."""
@@ -568,7 +593,8 @@ class SQLStore(ABC, Generic[ConnT]):
                 "SELECT record FROM revisions WHERE story = ? ORDER BY revision DESC LIMIT 1",
                 (story_id,),
             ).fetchone()
-        return None if row is None else c.revision_from(row[0])
+            articles = self._articles_in(conn, c.referenced(row[0])) if row is not None else {}
+        return None if row is None else c.revision_from(row[0], articles)
 
     # --- analysis ---------------------------------------------------------------------------
 
