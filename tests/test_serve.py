@@ -558,7 +558,10 @@ def test_ingest_uploaded_files_runs_a_job(fresh_db: Path) -> None:
         assert job["stories"]
         listed = c.get("/api/stories").json()
         assert listed["total"] >= 1
-        assert c.get(f"/stories/{job['stories'][0]}").status_code == 200
+        page = c.get(f"/stories/{job['stories'][0]}")
+        assert page.status_code == 200
+        # The captures carry crawl times (2021) but no publication date: not a "report" date.
+        assert "last captured" in page.text and "last report" not in page.text
         again = wait_job(c, c.post("/api/ingest", files=files[:2], headers=auth).json()["url"])
         assert again["counts"]["new"] == 0 and again["counts"]["skipped"] == 2
 
@@ -756,6 +759,7 @@ def test_story_page_shows_cited_sentences_timeline_quotes_sides_and_history(
     assert "Revision 2" in page and "Revision 1" in page and "First brief." in page
     assert 'href="/?entity=Sergei+Lavrov"' in page
     assert '<script type="application/ld+json">' in page
+    assert "last report" in page and "brief from the latest" not in page
 
 
 def test_article_page_highlights_the_cited_span(client: TestClient, fixture_store: Fixture) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "STORY_SCHEMA",
     "article_dict",
     "brief_dict",
+    "last_label",
     "render_article",
     "render_brief",
     "render_stories",
@@ -474,7 +475,7 @@ def render_stories(
     return "\n".join(_story_markdown(e[0], e[1]) for e in entries)
 
 
-def _last_label(latest: BriefRevision | None) -> str:
+def last_label(latest: BriefRevision | None) -> str:
     """ "last report" when the story's dates are publication dates; "last captured" when none of
     its articles has one, so its dates are crawl times (which can be years after the event)."""
     if latest is not None and not any(a.published for a in latest.brief.articles):
@@ -500,7 +501,7 @@ def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:
     )
     lines.append(
         f"*Story `{story.id}` · {len(story.articles)} article{'s' * (len(story.articles) != 1)} · "
-        f"{', '.join(outlets) or 'no outlets'} · {_last_label(latest)} {when} · revision {story.revision}"
+        f"{', '.join(outlets) or 'no outlets'} · {last_label(latest)} {when} · revision {story.revision}"
         f"{' · closed' if story.closed else ''}{_partial(story, latest)}*"
     )
     lines.append("")

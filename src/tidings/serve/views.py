@@ -26,6 +26,7 @@ from ..records import (
     Citation,
     Story,
 )
+from ..render import last_label
 
 __all__ = [
     "ArticleView",
@@ -218,6 +219,8 @@ class StoryView:
     entities: tuple[EntityView, ...]
     sources: tuple[SourceView, ...]
     methods: tuple[tuple[str, str], ...]
+    briefed: int  # articles the latest brief read (fewer than the story's when it is long)
+    last_label: str  # "last report", or "last captured" when the dates are crawl times
 
 
 class _Numbering:
@@ -373,6 +376,8 @@ def story_view(
         entities=entities,
         sources=numbering.sources(),
         methods=tuple(methods.items()),
+        briefed=len(latest.brief.articles) if latest else 0,
+        last_label=last_label(latest),
     )
 
 
