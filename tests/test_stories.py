@@ -389,3 +389,54 @@ def test_a_story_dated_only_by_crawl_times_says_captured_not_reported(
     code, out, err = run("stories", str(corpus), "--format", "markdown", "--no-analysis")
     assert code == EXIT_OK, err
     assert "last report 2024-05-12" in out
+
+
+def test_copies_are_looked_for_among_recent_stories_only(tmp_path: Path):
+    """copy_window bounds the copy index (and its rebuild on start) to stories with recent reports."""
+    from datetime import timedelta
+
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    corpus = tmp_path / "news.jsonl"
+    write_jsonl(corpus, [FLOOD, ELECTION])
+    articles, _ = tidings.load([corpus])
+    title, text = FLOOD[0]
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        json.dumps(
+            {
+                "title": "Harbour reopens in Port Ellis",
+                "text": "The harbour of Port Ellis reopened on Monday after a week of repairs to its "
+                "sea wall, the port authority said, and the first ferry left at noon with 200 people.",
+                "outlet": "North Post",
+                "published": "2024-05-25T09:00:00Z",
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {"title": title, "text": text + " Updated.", "published": "2024-05-25T10:00:00Z"}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    news, copy = tidings.load([later])[0]
+    found = {}
+    for window in (timedelta(days=3), None):
+        with open_store(str(tmp_path / f"w{window}.db")) as store:
+            with StoryTracker(store, batch_size=10, copy_window=window) as tracker:
+                tracker.ingest(articles)
+                tracker.ingest([news])  # moves the stream's clock 13 days past the flood
+                # A restarted tracker reads only the recent stories' articles to rebuild its index.
+            calls: list[list[str]] = []
+            get_articles = store.get_articles
+            store.get_articles = lambda ids, calls=calls, read=get_articles: (  # type: ignore[method-assign]
+                calls.append(list(ids)) or read(ids)
+            )
+            with StoryTracker(store, batch_size=10, copy_window=window) as tracker:
+                found[window] = tracker.ingest([copy]).copies
+            flood = {a.id for a in articles if a.title in {t for t, _ in FLOOD}}
+            rebuilt = set(calls[0])  # the first read rebuilds the index
+            assert news.id in rebuilt and bool(flood & rebuilt) == (window is None)
+    assert found == {timedelta(days=3): 0, None: 1}

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from .cluster import StoryClusterer
@@ -114,6 +114,11 @@ class StoryTracker:
             bound a story that keeps growing is re-read and re-summarised whole at every batch,
             so the cost of a stream grows with the square of its longest story. The brief's
             ``articles`` say which articles it summarised; the story keeps all of them.
+        copy_window: a new article is checked for being a near-copy of the articles of live
+            stories that had a report within this span of the newest time seen (``None``: every
+            live story). Syndicated copies come within hours or days; the bound keeps the index,
+            and the cost of rebuilding it from the store when a tracker starts, to the recent
+            stream.
     """
 
     def __init__(
@@ -130,6 +135,7 @@ class StoryTracker:
         analyzer: Callable[[Sequence[Article]], Analysis] | None = None,
         workers: int = 1,
         max_brief_articles: int = 200,
+        copy_window: timedelta | None = timedelta(days=3),
     ) -> None:
         self.store = store
         self.summarizer = summarizer or ConceptSummarizer()
@@ -150,6 +156,7 @@ class StoryTracker:
                 f" got {max_brief_articles}"
             )
         self.max_brief_articles = max_brief_articles
+        self.copy_window = copy_window
         self._pool: ProcessPoolExecutor | None = None
         self._copies: CopyIndex | None = None
         if clusterer is None:
@@ -229,10 +236,11 @@ class StoryTracker:
         for copy, kept in follows.items():
             story_of[copy] = story_of[kept]  # a copy follows its original
         for article in [*originals, *late]:
-            index.add(article)
+            if self._copyable(article.id):
+                index.add(article)
         for article_id in index.ids():
-            if article_id not in clusterer.assigned_:
-                index.remove(article_id)  # its story closed: it leaves memory
+            if not self._copyable(article_id):
+                index.remove(article_id)  # its story closed or went quiet: it leaves memory
         gained: dict[str, list[Article]] = {}
         for article in fresh:
             gained.setdefault(story_of[article.id], []).append(article)
@@ -271,13 +279,27 @@ class StoryTracker:
             self.store.put_state(STATE_KEY, clusterer.get_state())
 
     def _copy_index(self) -> CopyIndex:
-        """The index of the live stories' articles, for copies across batches; built from the
-        store on first use (it is derived state, so a restarted tracker rebuilds the same)."""
+        """The index of recent articles, for copies across batches (see :meth:`_copyable`);
+        built from the store on first use. It is derived state: a restarted tracker rebuilds
+        the same index from the store and the clusterer's state."""
         if self._copies is None:
             self._copies = CopyIndex(self.deduper)
-            for article in self.store.get_articles(sorted(self.clusterer.assigned_)):
+            ids = [a for a in sorted(self.clusterer.assigned_) if self._copyable(a)]
+            for article in self.store.get_articles(ids):
                 self._copies.add(article)
         return self._copies
+
+    def _copyable(self, article_id: str) -> bool:
+        """Whether a later copy of ``article_id`` is looked for: its story is live and had a
+        report within ``copy_window`` of the newest time seen. Bounds the index (and the cost of
+        rebuilding it when a tracker starts) by the recent stream, not the whole live window."""
+        clusterer = self.clusterer
+        story = clusterer.stories_.get(clusterer.assigned_.get(article_id, ""))
+        if story is None:
+            return False
+        if self.copy_window is None or story.last is None or clusterer.now_ is None:
+            return True
+        return story.last >= clusterer.now_ - self.copy_window
 
     def _stored(self, story_id: str) -> Story | None:
         try:
