@@ -408,8 +408,9 @@ def _ingest(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import tempfile
 
-    from .render import render_stories, unbriefed
+    from .render import render_stories
     from .store import open_store
+    from .stories import story_entry
 
     with tempfile.TemporaryDirectory(prefix="tidings-") as tmp:
         target = args.db or f"{tmp}/stories.db"
@@ -419,11 +420,11 @@ def _stories(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 code = _track(args, store, err)
             elif args.db is None:
                 raise UsageError("give inputs to cluster, or --db with a store to list")
-            entries = []
-            for s in store.stories(order=args.order, limit=args.limit):
-                revisions = store.revisions(s.id)
-                others = store.get_articles(unbriefed(s, revisions))
-                entries.append((s, revisions, store.get_analysis(s.id), others))
+            stories = store.stories(order=args.order, limit=args.limit)
+            if args.format == "json":  # only the JSON lists every article of a story
+                entries = [story_entry(store, s) for s in stories]
+            else:
+                entries = [(s, store.revisions(s.id), None, []) for s in stories]
             out.write(render_stories(entries, args.format))
     return code
 
@@ -432,21 +433,17 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
     from dataclasses import replace
 
-    from .render import render_brief, story_dict, unbriefed
+    from .render import render_brief, story_dict
     from .store import open_store
+    from .stories import story_entry
 
     with open_store(args.db) as store:
         story = store.get_story(args.story)
         revisions = store.revisions(story.id)
-        analysis = store.get_analysis(story.id)
         if args.format == "json":
             out.write(
                 json.dumps(
-                    story_dict(
-                        story, revisions, analysis, store.get_articles(unbriefed(story, revisions))
-                    ),
-                    ensure_ascii=False,
-                    indent=2,
+                    story_dict(*story_entry(store, story, revisions)), ensure_ascii=False, indent=2
                 )
                 + "\n"
             )
@@ -454,6 +451,7 @@ def _show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(f"<!-- story {story.id}, revision {story.revision} -->\n")
         if revisions:
             # The stored brief carries no analysis; the story's own is kept beside it.
+            analysis = store.get_analysis(story.id)
             out.write(render_brief(replace(revisions[-1].brief, analysis=analysis), "markdown"))
         out.write("\n## Updates\n\n")
         for rev in revisions:
@@ -522,16 +520,15 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import json
 
-    from .render import story_dict, unbriefed
+    from .render import story_dict
     from .store import open_store
+    from .stories import story_entry
 
     with open_store(args.db) as store:
         offset = 0
         while batch := store.stories(limit=200, offset=offset, order="newest"):
             for story in batch:
-                revisions = store.revisions(story.id)
-                others = store.get_articles(unbriefed(story, revisions))
-                record = story_dict(story, revisions, store.get_analysis(story.id), others)
+                record = story_dict(*story_entry(store, story))
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             offset += len(batch)
     return EXIT_OK

@@ -20,6 +20,7 @@ __all__ = [
     "STORY_SCHEMA",
     "article_dict",
     "brief_dict",
+    "briefed_latest",
     "last_label",
     "render_article",
     "render_brief",
@@ -416,7 +417,8 @@ def story_dict(
     if latest is not None:
         brief = brief_dict(latest.brief)
         by_id = {a["id"]: a for a in brief["articles"]}
-        labels = source_labels(others)
+        # Labelled with the brief's articles, so an unnamed site keeps the brief's letter.
+        labels = source_labels([*latest.brief.articles, *others], latest.brief.duplicates)
         for article in others:
             if article.id not in by_id:
                 by_id[article.id] = {
@@ -483,11 +485,17 @@ def last_label(latest: BriefRevision | None) -> str:
     return "last report"
 
 
-def _partial(story: Story, latest: BriefRevision | None) -> str:
-    """Say so when the brief summarises only the latest articles of a long story."""
+def briefed_latest(story: Story, latest: BriefRevision | None) -> int | None:
+    """How many articles the latest brief read when that is fewer than the story has (a long
+    story is briefed from its latest articles), else ``None``."""
     if latest is None or len(latest.brief.articles) >= len(story.articles):
-        return ""
-    return f" · brief from the latest {len(latest.brief.articles)}"
+        return None
+    return len(latest.brief.articles)
+
+
+def _partial(story: Story, latest: BriefRevision | None) -> str:
+    n = briefed_latest(story, latest)
+    return "" if n is None else f" · brief from the latest {n}"
 
 
 def _story_markdown(story: Story, revisions: Sequence[BriefRevision]) -> str:

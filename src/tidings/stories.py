@@ -38,7 +38,7 @@ from .summarize import ConceptSummarizer
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["IngestReport", "Progress", "StoryTracker", "analyze_story"]
+__all__ = ["IngestReport", "Progress", "StoryTracker", "analyze_story", "story_entry"]
 
 STATE_KEY = "clusterer/story-cluster.v2"
 
@@ -211,16 +211,14 @@ class StoryTracker:
         clusterer = self.clusterer
         groups = self.deduper.groups(fresh)
         follows = {c: g.kept for g in groups for c in g.copies}
-        # A copy of an article of an earlier batch (still in a live story) follows it too.
+        # A copy of an article of an earlier batch follows it too (the index holds only articles
+        # of live stories: it is pruned after every batch).
         index = self._copy_index()
         earlier = {
             a.id: hit[0]
             for a in fresh
-            if a.id not in follows
-            and (hit := index.original_of(a)) is not None
-            and hit[0] in clusterer.assigned_
+            if a.id not in follows and (hit := index.original_of(a)) is not None
         }
-        report.copies += len(follows) + len(earlier)
         originals = [a for a in fresh if a.id not in follows and a.id not in earlier]
 
         merged_before = dict(clusterer.merged_)
@@ -230,6 +228,7 @@ class StoryTracker:
         # An original whose story closed within this call leaves its copy to be clustered.
         late = [a for a in fresh if a.id in earlier and earlier[a.id] not in clusterer.assigned_]
         story_of.update((a.article, a.story) for a in clusterer.partial_fit(late))
+        report.copies += len(follows) + len(earlier) - len(late)
         for copy, original in earlier.items():
             if copy not in story_of:
                 story_of[copy] = clusterer.assigned_[original]
@@ -326,8 +325,8 @@ class StoryTracker:
             old = self._stored(story_id)
             known_ids = list(dict.fromkeys([*(old.articles if old else ()), *inherited]))
             known = self.store.get_articles(known_ids[-limit:]) if known_ids else []
-            dates = [*span, *((old.opened, old.last_seen) if old else ())]
-            dates = [d for d in dates if d is not None]
+            stored = (old.opened, old.last_seen) if old else ()
+            dates = [*span, *(d for d in stored if d is not None)]
             dates += [d for a in (*known, *new_articles) if (d := a.published or a.crawled)]
             jobs.append((story_id, old, known_ids, known, new_articles, dates))
         args = [
@@ -424,6 +423,20 @@ def _revision_parts(
         else ()
     )
     return brief, update, analyzer(everything) if analyzer is not None else None
+
+
+def story_entry(
+    store: Store, story: Story, revisions: Sequence[BriefRevision] | None = None
+) -> tuple[Story, Sequence[BriefRevision], Analysis | None, list[Article]]:
+    """What :func:`~tidings.render.story_dict` needs of a stored story: its revisions (read
+    unless given), its analysis, and the articles its latest brief did not read (a long story is
+    briefed from its latest ``max_brief_articles``), so that every article is listed."""
+    from .render import unbriefed
+
+    if revisions is None:
+        revisions = store.revisions(story.id)
+    others = store.get_articles(unbriefed(story, revisions))
+    return story, revisions, store.get_analysis(story.id), others
 
 
 def analyze_story(articles: Sequence[Article]) -> Analysis:

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
-from ..render import article_dict, story_dict, unbriefed
+from ..render import article_dict, story_dict
 from ..sources import EXTENSIONS, is_url
 from .context import Context
 from .security import check_token
@@ -199,10 +199,10 @@ def api_router(ctx: Context) -> APIRouter:
         timeline, disagreements) when one was made."""
 
         def work(store: Store) -> dict[str, Any]:
+            from ..stories import story_entry  # the tracker's module: numpy and scipy, once
+
             story = store.get_story(story_id)
-            revisions = ctx.revisions(store, story)
-            others = store.get_articles(unbriefed(story, revisions))
-            return story_dict(story, revisions, store.get_analysis(story.id), others)
+            return story_dict(*story_entry(store, story, ctx.revisions(store, story)))
 
         body = await ctx.db(work)
         body["url"] = f"{ctx.base(request)}/stories/{quote(story_id, safe='')}"

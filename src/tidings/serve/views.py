@@ -26,7 +26,7 @@ from ..records import (
     Citation,
     Story,
 )
-from ..render import last_label
+from ..render import briefed_latest, last_label
 
 __all__ = [
     "ArticleView",
@@ -219,7 +219,7 @@ class StoryView:
     entities: tuple[EntityView, ...]
     sources: tuple[SourceView, ...]
     methods: tuple[tuple[str, str], ...]
-    briefed: int  # articles the latest brief read (fewer than the story's when it is long)
+    briefed: int | None  # articles the latest brief read, when fewer than the story's
     last_label: str  # "last report", or "last captured" when the dates are crawl times
 
 
@@ -376,7 +376,7 @@ def story_view(
         entities=entities,
         sources=numbering.sources(),
         methods=tuple(methods.items()),
-        briefed=len(latest.brief.articles) if latest else 0,
+        briefed=briefed_latest(story, latest),
         last_label=last_label(latest),
     )
 

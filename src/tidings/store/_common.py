@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
@@ -195,22 +195,23 @@ def revision_from(
         StoreError: reason ``corrupt`` when a referenced article is not in ``articles``.
     """
     data = _revision_data(record)
-    refs = referenced(data)
-    if refs:
-        missing = [i for i in refs if articles is None or i not in articles]
-        if missing:
-            raise StoreError(
-                f"revision {data.get('revision')} of story {data.get('story')} refers to"
-                f" {len(missing)} article(s) the store does not have, such as {missing[0]}",
-                reason="corrupt",
-            )
-        assert articles is not None
-        brief = dict(data["brief"])
-        brief["articles"] = [
-            to_dict(articles[a]) if isinstance(a, str) else a for a in brief["articles"]
-        ]
-        data = {**data, "brief": brief}
-    return from_dict(BriefRevision, data)
+    listed = data["brief"]["articles"]
+    refs = [a for a in listed if isinstance(a, str)]
+    if not refs:
+        return from_dict(BriefRevision, data)
+    missing = [i for i in refs if articles is None or i not in articles]
+    if missing or articles is None:
+        raise StoreError(
+            f"revision {data.get('revision')} of story {data.get('story')} refers to"
+            f" {len(missing)} article(s) the store does not have, such as {missing[0]}",
+            reason="corrupt",
+        )
+    # Parse the articles kept in full, then put the joined ones back in their places.
+    inline = [a for a in listed if not isinstance(a, str)]
+    rev = from_dict(BriefRevision, {**data, "brief": {**data["brief"], "articles": inline}})
+    parsed = iter(rev.brief.articles)
+    joined = tuple(articles[a] if isinstance(a, str) else next(parsed) for a in listed)
+    return replace(rev, brief=replace(rev.brief, articles=joined))
 
 
 def analysis_from(record: str | dict[str, Any]) -> Analysis:
