@@ -10,7 +10,7 @@
 4. for every story that gained articles, makes a new brief revision and an *update* (what the
    new articles add, :func:`~tidings.pipeline.update_summary`), and the story's analysis;
    a brief summarises at most ``max_brief_articles`` articles, those that joined the story
-   last, so revising a story that has run for months costs the same as revising a young one;
+   last, so revising a story that has run for months costs no more than one of that size;
 5. writes articles, stories, revisions and the clusterer's state in **one transaction**.
 
 A run killed at any point (even SIGKILL) loses at most the batch in flight: the store holds
