@@ -130,6 +130,8 @@ def run_tidings(articles: Sequence[Any], **params: Any) -> tuple[list[str], floa
     assigned = {}
     for i in range(0, len(stream), CALL):
         assigned.update((x.article, x.story) for x in clusterer.partial_fit(stream[i : i + CALL]))
+        # story-graph.v1 may move an article of an earlier call to another story.
+        assigned.update((a, to) for a, (_, to) in getattr(clusterer, "moved_", {}).items())
     seconds = time.perf_counter() - start
     # A story may have merged into another after the call that assigned the article.
     return [clusterer.resolve(assigned[a.id]) for a in articles], seconds

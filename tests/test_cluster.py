@@ -249,7 +249,7 @@ def test_bad_parameter_names_the_parameter():
 
 
 def test_registered_name():
-    assert CLUSTERERS.names() == ("story-cluster.v2",)
+    assert CLUSTERERS.names() == ("story-cluster.v2", "story-graph.v1")
 
 
 def test_bcubed():
@@ -265,7 +265,8 @@ def test_bcubed():
 DUC_F1_FLOOR = 0.80
 
 
-def test_duc_subset_quality_floor(shared_data):
+def duc_subset(shared_data) -> tuple[list[Article], dict[str, str]]:
+    """The articles of the first 8 topics of DUC 2006 (200 after duplicates), and url -> topic."""
     import tidings
 
     records, gold = [], {}
@@ -284,7 +285,11 @@ def test_duc_subset_quality_floor(shared_data):
                     }
                 )
     articles, _ = tidings.load(records)
-    articles = list({a.id: a for a in articles}.values())
+    return list({a.id: a for a in articles}.values()), gold
+
+
+def test_duc_subset_quality_floor(shared_data):
+    articles, gold = duc_subset(shared_data)
     clusterer = StoryClusterer(window=None, time_penalty=0.0)
     assigned = {a.article: a.story for a in clusterer.partial_fit(articles)}
     _, _, f1 = bcubed([gold[a.url] for a in articles], [assigned[a.id] for a in articles])

@@ -440,3 +440,43 @@ def test_copies_are_looked_for_among_recent_stories_only(tmp_path: Path):
             rebuilt = set(calls[0])  # the first read rebuilds the index
             assert news.id in rebuilt and bool(flood & rebuilt) == (window is None)
     assert found == {timedelta(days=3): 0, None: 1}
+
+
+def test_an_article_the_clusterer_moves_changes_story_in_the_store(tmp_path: Path):
+    """Two quakes' first reports share a story until each quake's own reports arrive; then one
+    moves (story-graph.v1 undoes early mistakes), and the store follows: each article in one
+    story, the story it left revised without it, and a legacy v2 store goes on with v2."""
+    from test_cluster import NEPAL, PERU
+    from tidings.cluster import StoryClusterer
+    from tidings.store import open_store
+    from tidings.stories import LEGACY_STATE_KEY, STATE_KEY, StoryTracker
+
+    with open_store(str(tmp_path / "moves.db")) as store:
+        with StoryTracker(store) as tracker:
+            first = tracker.ingest([PERU[0], NEPAL[0]])
+            assert first.stories_opened == 1
+            later = tracker.ingest(PERU[1:] + NEPAL[1:])
+        assert later.moved == 1
+        stories = {s.id: s for s in store.stories()}
+        live = [s for s in stories.values() if s.articles]
+        members = [a for s in live for a in s.articles]
+        assert sorted(members) == sorted(a.id for a in PERU + NEPAL)  # each exactly once
+        assert sorted(len(s.articles) for s in live) == [4, 4]
+        assert {frozenset(s.articles) for s in live} == {
+            frozenset(a.id for a in PERU),
+            frozenset(a.id for a in NEPAL),
+        }
+        for story in live:
+            latest = store.revisions(story.id)[-1]
+            assert set(latest.articles) == set(story.articles)
+            assert {a.id for a in latest.brief.articles} <= set(story.articles)
+        assert store.get_state(STATE_KEY) and not store.get_state(LEGACY_STATE_KEY)
+
+    with open_store(str(tmp_path / "legacy.db")) as store:
+        with StoryTracker(store, clusterer=StoryClusterer()) as tracker:
+            tracker.ingest(PERU)
+        assert store.get_state(LEGACY_STATE_KEY) and not store.get_state(STATE_KEY)
+        with StoryTracker(store) as tracker:
+            assert type(tracker.clusterer) is StoryClusterer
+            tracker.ingest(NEPAL)
+        assert len(store.stories()) == 2

@@ -391,7 +391,7 @@ def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
             articles, rejected=rejected, progress=Progress(err, enabled=enabled)
         )
     print(
-        f"{report.new} new article(s), {report.skipped} already stored, {report.copies} near-copies; "
+        f"{report.new} new article(s), {report.skipped} already stored, {report.copies} near-copies, {report.moved} moved between stories; "
         f"{report.stories_opened} stories opened, {report.stories_updated} updated, {report.stories_closed} closed",
         file=err,
     )

@@ -63,7 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -347,6 +347,8 @@ class StoryClusterer:
         embedder_name: identifies the embedder in saved state.
     """
 
+    _FORMAT: ClassVar[str] = _STATE_FORMAT
+
     threshold: float = 0.14
     lexical_weight: float = 0.8
     name_weight: float = 0.1
@@ -456,14 +458,7 @@ class StoryClusterer:
         order = sorted(self.stories_)
         stories = [self.stories_[sid] for sid in order]
         header = {
-            "format": _STATE_FORMAT,
-            "config": self._config(),
-            "vocab": sorted(self.vocab_, key=self.vocab_.__getitem__),
-            "n_docs": self.n_docs_,
-            "now": self.now_.isoformat() if self.now_ else None,
-            "n_scored": self.n_scored_,
-            "closed": self.closed_,
-            "merged": self.merged_,
+            **self._common_header(),
             "stories": [
                 {
                     "id": s.id,
@@ -506,7 +501,7 @@ class StoryClusterer:
         Raises:
             UsageError: the bytes are not a saved state of this version.
         """
-        config = _read_state(state)[0]["config"]
+        config = _read_state(state, cls._FORMAT, cls.__name__)[0]["config"]
         params: dict[str, Any] = {
             k: timedelta(seconds=v) if k in _DURATIONS and v is not None else v
             for k, v in config.items()
@@ -520,25 +515,7 @@ class StoryClusterer:
             UsageError: the bytes are not a saved state, or were saved with another configuration
                 (the message names the differing parameter).
         """
-        header, archive = _read_state(state)
-        mine = self._config()
-        for key, value in header["config"].items():
-            if mine.get(key) != value:
-                raise UsageError(
-                    f"the {key} parameter of StoryClusterer must match the saved state's, got {mine.get(key)!r}"
-                    f" (saved: {value!r}); construct the clusterer with the saved configuration"
-                )
-        self._reset()
-        self.vocab_ = {term: i for i, term in enumerate(header["vocab"])}
-        self.df_ = archive["df"].astype(np.int64)
-        self.zipf_ = archive["zipf"].astype(np.float64)
-        self.name_mask_ = np.zeros(len(self.df_), bool)
-        self.name_mask_[[i for term, i in self.vocab_.items() if term.startswith("@")]] = True
-        self.n_docs_ = int(header["n_docs"])
-        self.now_ = _parse_time(header["now"])
-        self.n_scored_ = int(header["n_scored"])
-        self.closed_ = list(header["closed"])
-        self.merged_ = dict(header["merged"])
+        header, archive = self._restore_common(state, _STATE_FORMAT)
         offsets = np.concatenate([[0], np.cumsum(archive["lengths"])])
         ids, vals, embeddings = archive["ids"], archive["vals"], archive["embeddings"]
         for k, item in enumerate(header["stories"]):
@@ -558,6 +535,44 @@ class StoryClusterer:
             for article in story.articles:
                 self.assigned_[article] = story.id
         return self
+
+    def _common_header(self) -> dict[str, Any]:
+        """What every method's saved state records besides its own stories."""
+        return {
+            "format": self._FORMAT,
+            "config": self._config(),
+            "vocab": sorted(self.vocab_, key=self.vocab_.__getitem__),
+            "n_docs": self.n_docs_,
+            "now": self.now_.isoformat() if self.now_ else None,
+            "n_scored": self.n_scored_,
+            "closed": self.closed_,
+            "merged": self.merged_,
+        }
+
+    def _restore_common(self, state: bytes, fmt: str) -> tuple[dict[str, Any], Any]:
+        """Check ``state`` (format ``fmt``, this configuration), reset, and restore what every
+        method keeps: vocabulary, frequencies, clock, closed and merged stories."""
+        who = type(self).__name__
+        header, archive = _read_state(state, fmt, who)
+        mine = self._config()
+        for key, value in header["config"].items():
+            if mine.get(key) != value:
+                raise UsageError(
+                    f"the {key} parameter of {who} must match the saved state's, got {mine.get(key)!r}"
+                    f" (saved: {value!r}); construct the clusterer with the saved configuration"
+                )
+        self._reset()
+        self.vocab_ = {term: i for i, term in enumerate(header["vocab"])}
+        self.df_ = archive["df"].astype(np.int64)
+        self.zipf_ = archive["zipf"].astype(np.float64)
+        self.name_mask_ = np.zeros(len(self.df_), bool)
+        self.name_mask_[[i for term, i in self.vocab_.items() if term.startswith("@")]] = True
+        self.n_docs_ = int(header["n_docs"])
+        self.now_ = _parse_time(header["now"])
+        self.n_scored_ = int(header["n_scored"])
+        self.closed_ = list(header["closed"])
+        self.merged_ = dict(header["merged"])
+        return header, archive
 
     # -- the method -------------------------------------------------------------------------------
 
@@ -636,9 +651,7 @@ class StoryClusterer:
             for w in (self.lexical_weight, self.name_weight, self.semantic_weight)
         )
         n = self.n_docs_
-        dims = {s.embedding.shape[0] for s in self.stories_.values()} | {
-            f.embedding.shape[0] for f in batch
-        }
+        dims = self._stored_dims() | {f.embedding.shape[0] for f in batch}
         if len(dims) > 1:
             raise UsageError(
                 f"the embedder of StoryClusterer must return vectors of one length, got lengths {sorted(dims)};"
@@ -684,6 +697,10 @@ class StoryClusterer:
                 )
             )
         return out
+
+    def _stored_dims(self) -> set[int]:
+        """Lengths of the embeddings held in the state (one, or none when empty)."""
+        return {s.embedding.shape[0] for s in self.stories_.values()}
 
     def _term_id(self, term: str) -> int:
         i = self.vocab_.get(term)
@@ -909,19 +926,21 @@ class StoryClusterer:
 _DURATIONS = frozenset({"window", "time_scale"})
 
 
-def _read_state(state: bytes) -> tuple[dict[str, Any], Any]:
-    """The JSON header and the array archive of a saved state."""
+def _read_state(
+    state: bytes, fmt: str = _STATE_FORMAT, who: str = "StoryClusterer"
+) -> tuple[dict[str, Any], Any]:
+    """The JSON header and the array archive of a saved state of format ``fmt``."""
     try:
         archive = np.load(io.BytesIO(state), allow_pickle=False)
         header = json.loads(archive["header"].tobytes().decode("utf-8"))
     except (ValueError, OSError, KeyError, UnicodeDecodeError, TypeError) as exc:
         raise UsageError(
-            "the state given to StoryClusterer must be bytes from get_state, got"
+            f"the state given to {who} must be bytes from get_state, got"
             f" {len(state) if isinstance(state, bytes) else type(state).__name__} that are not a saved state"
         ) from exc
-    if not isinstance(header, dict) or header.get("format") != _STATE_FORMAT:
+    if not isinstance(header, dict) or header.get("format") != fmt:
         found = header.get("format") if isinstance(header, dict) else None
-        raise UsageError(f"the state format must be {_STATE_FORMAT!r}, got {found!r}")
+        raise UsageError(f"the state format must be {fmt!r}, got {found!r}")
     return header, archive
 
 

@@ -6,7 +6,9 @@
 1. skips articles the store already has (ingesting the same input twice changes nothing);
 2. collapses near-duplicates (MinHash LSH), inside the batch and against the articles of the
    live stories: a copy follows its original into its story;
-3. assigns the rest with the incremental :class:`~tidings.cluster.StoryClusterer`;
+3. assigns the rest with the incremental clusterer (by default
+   :class:`~tidings.cluster_graph.GraphStoryClusterer`); when it moves an article of an earlier
+   batch to another story, both stories are rewritten and revised;
 4. for every story that gained articles, makes a new brief revision and an *update* (what the
    new articles add, :func:`~tidings.pipeline.update_summary`), and the story's analysis;
    a brief summarises at most ``max_brief_articles`` articles, those that joined the story
@@ -29,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from .cluster import StoryClusterer
+from .cluster_graph import GraphStoryClusterer
 from .dedupe import CopyIndex, Deduper
 from .errors import StoreError, UsageError
 from .records import Analysis, Article, Brief, BriefRevision, BriefSentence, Rejection, Story
@@ -40,7 +43,15 @@ if TYPE_CHECKING:
 
 __all__ = ["IngestReport", "Progress", "StoryTracker", "analyze_story", "story_entry"]
 
-STATE_KEY = "clusterer/story-cluster.v2"
+STATE_KEY = "clusterer/story-graph.v1"
+#: The key of the state of a store made before story-graph.v1 was the default: such a store
+#: goes on with its story-cluster.v2 clusterer.
+LEGACY_STATE_KEY = "clusterer/story-cluster.v2"
+
+
+def state_key(clusterer: StoryClusterer) -> str:
+    """The store key under which ``clusterer``'s state is kept."""
+    return STATE_KEY if isinstance(clusterer, GraphStoryClusterer) else LEGACY_STATE_KEY
 
 
 @dataclass(slots=True)
@@ -51,6 +62,7 @@ class IngestReport:
     new: int = 0
     skipped: int = 0
     copies: int = 0
+    moved: int = 0
     rejected: int = 0
     stories_opened: int = 0
     stories_updated: int = 0
@@ -98,7 +110,8 @@ class StoryTracker:
 
     Args:
         store: the store (SQLite or PostgreSQL).
-        clusterer: the incremental clusterer; by default the one saved in the store, else new.
+        clusterer: the incremental clusterer; by default the one saved in the store, else a new
+            :class:`~tidings.cluster_graph.GraphStoryClusterer`.
         summarizer / deduper: the brief backends.
         max_words: budget of each story brief.
         update_words: budget of each update.
@@ -161,7 +174,13 @@ class StoryTracker:
         self._copies: CopyIndex | None = None
         if clusterer is None:
             saved = store.get_state(STATE_KEY)
-            clusterer = StoryClusterer().set_state(saved) if saved else StoryClusterer()
+            legacy = None if saved else store.get_state(LEGACY_STATE_KEY)
+            if legacy:
+                clusterer = StoryClusterer().set_state(legacy)
+            else:
+                clusterer = GraphStoryClusterer()
+                if saved:
+                    clusterer.set_state(saved)
         self.clusterer = clusterer
 
     def ingest(
@@ -227,7 +246,21 @@ class StoryTracker:
         story_of = {a.article: a.story for a in assignments}
         # An original whose story closed within this call leaves its copy to be clustered.
         late = [a for a in fresh if a.id in earlier and earlier[a.id] not in clusterer.assigned_]
+        moves = dict(getattr(clusterer, "moved_", {}))
         story_of.update((a.article, a.story) for a in clusterer.partial_fit(late))
+        for article_id, (first, last) in getattr(clusterer, "moved_", {}).items():
+            moves[article_id] = (moves[article_id][0] if article_id in moves else first, last)
+        # Where each article is now: a later mini-batch may have moved it or merged its story.
+        for article_id in story_of:
+            story_of[article_id] = clusterer.assigned_.get(article_id, story_of[article_id])
+        # Articles of earlier batches that the clusterer moved to another story (graph method).
+        fresh_ids = {a.id for a in fresh}
+        moved = {
+            a: (first, clusterer.assigned_.get(a, last))
+            for a, (first, last) in sorted(moves.items())
+            if a not in fresh_ids and clusterer.assigned_.get(a, last) != first
+        }
+        report.moved += len(moved)
         report.copies += len(follows) + len(earlier) - len(late)
         for copy, original in earlier.items():
             if copy not in story_of:
@@ -243,6 +276,12 @@ class StoryTracker:
         gained: dict[str, list[Article]] = {}
         for article in fresh:
             gained.setdefault(story_of[article.id], []).append(article)
+        lost: dict[str, set[str]] = {}
+        for article_id, (first, _) in moved.items():
+            lost.setdefault(first, set()).add(article_id)
+        arriving = self.store.get_articles(list(moved)) if moved else []
+        for article in arriving:
+            gained.setdefault(moved[article.id][1], []).append(article)
         # Stories absorbed by a merge in this batch, by the story that absorbed them.
         absorbed: dict[str, list[str]] = {}
         for old_id in clusterer.merged_:
@@ -252,6 +291,12 @@ class StoryTracker:
 
         with self.store.transaction():
             self.store.add_articles(fresh)
+            # The store keeps each article in one story: moved articles leave theirs first.
+            for sid, leaving in sorted(lost.items()):
+                story = self._stored(sid)
+                if story is not None:
+                    remaining = tuple(a for a in story.articles if a not in leaving)
+                    self.store.put_story(replace(story, articles=remaining))
             for sid in closed:
                 story = self._stored(sid)
                 if story is not None and not story.closed:
@@ -270,12 +315,15 @@ class StoryTracker:
                     )
                     # The store keeps each article in one story: empty the absorbed story first.
                     self.store.put_story(replace(story, articles=(), closed=True))
+            # A story that only lost articles is revised too (its brief must not cite them),
+            # unless it closed or was absorbed.
+            shrunk = [sid for sid in sorted(lost) if sid in clusterer.stories_]
             todo = {
                 sid: (gained.get(sid, []), inherited.get(sid, []), spans.get(sid, []))
-                for sid in dict.fromkeys([*gained, *inherited])
+                for sid in dict.fromkeys([*gained, *inherited, *shrunk])
             }
             self._revise_all(todo, report)
-            self.store.put_state(STATE_KEY, clusterer.get_state())
+            self.store.put_state(state_key(clusterer), clusterer.get_state())
 
     def _copy_index(self) -> CopyIndex:
         """The index of recent articles, for copies across batches (see :meth:`_copyable`);
