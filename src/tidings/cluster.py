@@ -988,3 +988,8 @@ def bcubed(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float,
     recall = sum(c * c / gold_size[g] for (g, p), c in pairs.items()) / n
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+# Register the graph method (the default) with CLUSTERERS whenever this module is imported; it
+# builds on the definitions above, so it is imported last.
+from . import cluster_graph  # noqa: E402, F401
