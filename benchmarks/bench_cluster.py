@@ -133,7 +133,7 @@ def run_tidings(
     for i in range(0, len(stream), CALL):
         assigned.update((x.article, x.story) for x in clusterer.partial_fit(stream[i : i + CALL]))
         # story-graph.v1 may move an article of an earlier call to another story.
-        assigned.update((a, to) for a, (_, to) in getattr(clusterer, "moved_", {}).items())
+        assigned.update((a, to) for a, (_, to) in clusterer.moved_.items())
     seconds = time.perf_counter() - start
     # A story may have merged into another after the call that assigned the article.
     return [clusterer.resolve(assigned[a.id]) for a in articles], seconds

@@ -63,7 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -252,6 +252,15 @@ def _sparse_add(
     return ids, np.bincount(inverse, weights=np.concatenate([a_vals, b_vals]), minlength=len(ids))
 
 
+class _Sums(Protocol):
+    """A weighted vector: sorted sparse ids and values, and an embedding (a story's sums or one
+    article's vector)."""
+
+    ids: np.ndarray
+    vals: np.ndarray
+    embedding: np.ndarray
+
+
 @dataclass(slots=True)
 class _Story:
     """A live story: the sum of its articles' vectors and what is needed to score and index it."""
@@ -375,6 +384,11 @@ class StoryClusterer:
     index_: dict[int, set[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
     closed_: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
     merged_: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Articles of earlier calls that the last call moved: article -> (story before, story after).
+    # Always empty here (this method only merges stories); story-graph.v1 fills it.
+    moved_: dict[str, tuple[str, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     assigned_: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     vocab_: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     df_: np.ndarray = field(
@@ -632,17 +646,21 @@ class StoryClusterer:
                     continue
                 used.update((a, b))
                 active.add(self._merge(a, b, score, call))
-        # Frequencies and the clock advance only after the whole mini-batch, so no article of it
-        # is weighted by another's arrival: the batch's result is independent of its order.
+        self._advance(vectors, times)
+        self._close_old(call)
+
+    def _advance(self, vectors: Sequence[_Vector], times: Sequence[datetime]) -> None:
+        """Count a mini-batch into the document frequencies and move the clock to its newest
+        time. Called only after the whole mini-batch is placed, so no article of it is weighted
+        by another's arrival: the batch's result is independent of its order."""
         for vector in vectors:
             self.df_[vector.counted] += 1
             # A stem's prior is that of its commonest surface form seen so far.
             np.maximum.at(self.zipf_, vector.terms, vector.zipf)
-        self.n_docs_ += len(batch)
+        self.n_docs_ += len(vectors)
         if times:
             newest = max(times)
             self.now_ = newest if self.now_ is None else max(self.now_, newest)
-        self._close_old(call)
 
     def _vectorise(self, batch: Sequence[ArticleFeatures]) -> list[_Vector]:
         total = self.lexical_weight + self.name_weight + self.semantic_weight
@@ -742,6 +760,29 @@ class StoryClusterer:
         ranked = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
         return [sid for sid, _ in ranked[: self.max_candidates]]
 
+    def _dots(self, a: _Sums, others: Sequence[_Sums]) -> tuple[np.ndarray, np.ndarray]:
+        """Dot products of ``a`` with each of ``others`` (sparse blocks plus embedding), and the
+        part of each that comes from the name block."""
+        # Scatter ``a`` into a dense buffer once, then gather every candidate's terms from it:
+        # one vectorised pass instead of a sparse intersection per pair.
+        if len(self._buffer) < len(self.df_):
+            self._buffer = np.zeros(len(self.df_), np.float64)
+        self._buffer[a.ids] = a.vals
+        ids = np.concatenate([b.ids for b in others])
+        segment = np.repeat(np.arange(len(others)), [len(b.ids) for b in others])
+        products = self._buffer[ids] * np.concatenate([b.vals for b in others])
+        self._buffer[a.ids] = 0.0
+        dots: np.ndarray = np.bincount(segment, weights=products, minlength=len(others))
+        name_dots = np.bincount(
+            segment, weights=products * self.name_mask_[ids], minlength=len(others)
+        )
+        dots += np.stack([b.embedding for b in others]) @ a.embedding
+        return dots, name_dots
+
+    def _name_share(self) -> float:
+        """The name block's share of the weight: a name dot product over it is a cosine."""
+        return self.name_weight / (self.lexical_weight + self.name_weight + self.semantic_weight)
+
     def _scores(self, a: _Story, others: Sequence[_Story]) -> list[float]:
         """Average-link similarity of ``a`` to each of ``others``, less the name and time penalties."""
         gaps = [_gap(a, b) for b in others]
@@ -755,21 +796,8 @@ class StoryClusterer:
             return out
         self.n_scored_ += len(live)
         stories = [others[k] for k in live]
-        # Scatter ``a`` into a dense buffer once, then gather every candidate's terms from it:
-        # one vectorised pass instead of a sparse intersection per pair.
-        if len(self._buffer) < len(self.df_):
-            self._buffer = np.zeros(len(self.df_), np.float64)
-        self._buffer[a.ids] = a.vals
-        ids = np.concatenate([b.ids for b in stories])
-        segment = np.repeat(np.arange(len(stories)), [len(b.ids) for b in stories])
-        products = self._buffer[ids] * np.concatenate([b.vals for b in stories])
-        self._buffer[a.ids] = 0.0
-        dots = np.bincount(segment, weights=products, minlength=len(stories))
-        name_dots = np.bincount(
-            segment, weights=products * self.name_mask_[ids], minlength=len(stories)
-        )
-        dots += np.stack([b.embedding for b in stories]) @ a.embedding
-        share = self.name_weight / (self.lexical_weight + self.name_weight + self.semantic_weight)
+        dots, name_dots = self._dots(a, stories)
+        share = self._name_share()
         for k, b, dot, name_dot in zip(
             live, stories, dots.tolist(), name_dots.tolist(), strict=True
         ):
@@ -816,14 +844,17 @@ class StoryClusterer:
         self._reindex(keep)
         return keep.id
 
-    def _reindex(self, story: _Story) -> None:
-        is_name = self.name_mask_[story.ids]
+    def _top_keys(self, ids: np.ndarray, vals: np.ndarray) -> list[int]:
+        """Index keys of a vector: its ``index_terms`` heaviest terms and ``index_names``
+        heaviest names (ties on the smaller id, so the keys are a pure function of the vector)."""
+        is_name = self.name_mask_[ids]
         top: list[int] = []
         for mask, k in ((~is_name, self.index_terms), (is_name, self.index_names)):
-            ids, vals = story.ids[mask], story.vals[mask]
-            # Heaviest first, ties on the smaller id: the index is a pure function of the sum.
-            top.extend(ids[np.lexsort((ids, -vals))[:k]].tolist())
-        keys = frozenset(top)
+            top.extend(ids[mask][np.lexsort((ids[mask], -vals[mask]))[:k]].tolist())
+        return top
+
+    def _reindex(self, story: _Story) -> None:
+        keys = frozenset(self._top_keys(story.ids, story.vals))
         for key in story.keys - keys:
             self._discard(key, story.id)
         for key in keys - story.keys:
@@ -887,7 +918,7 @@ class StoryClusterer:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise UsageError(
-                    f"the {name} parameter of StoryClusterer must be a positive integer, got {value!r}"
+                    f"the {name} parameter of {type(self).__name__} must be a positive integer, got {value!r}"
                 )
         for name in (
             "lexical_weight",

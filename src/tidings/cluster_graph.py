@@ -117,8 +117,10 @@ class GraphStoryClusterer(StoryClusterer):
 
     Args:
         neighbors: how many nearest articles each article links to.
-        resolution: the modularity resolution (higher: smaller stories). 0.02 was chosen on DUC
-            2006 (benchmarks/bench_cluster.py).
+        resolution: the modularity resolution (higher: smaller stories). 0.02 (and 20
+            neighbours) were picked in a prototype by F1 on DUC 2006 + 2007 mixed, the benchmark's
+            headline set; on DUC 2006 alone 0.015-0.025 are within 0.007 F1
+            (benchmarks/RESULTS.md).
         max_candidates: most live articles scored for a new article (those sharing most index
             keys with it first).
         max_passes: most local-moving passes after each mini-batch.
@@ -138,9 +140,6 @@ class GraphStoryClusterer(StoryClusterer):
 
     nodes_: dict[str, _Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     keys_: dict[int, set[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    moved_: dict[str, tuple[str, str]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
     order_: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
     counter_: int = field(default=0, init=False, repr=False, compare=False)
     total_: float = field(default=0.0, init=False, repr=False, compare=False)
@@ -226,13 +225,7 @@ class GraphStoryClusterer(StoryClusterer):
             if not sum(self._move(a, call, before) for a in ordered):
                 break
         self._merge_all({self.nodes_[a].story for a in ordered}, call, before)
-        for vector in vectors:
-            self.df_[vector.counted] += 1
-            np.maximum.at(self.zipf_, vector.terms, vector.zipf)
-        self.n_docs_ += len(batch)
-        if times:
-            newest = max(times)
-            self.now_ = newest if self.now_ is None else max(self.now_, newest)
+        self._advance(vectors, times)
         self._close_graph(call)
 
     def _stored_dims(self) -> set[int]:
@@ -242,14 +235,14 @@ class GraphStoryClusterer(StoryClusterer):
 
     def _candidates_of(self, node: _Node) -> list[_Node]:
         shared: Counter[str] = Counter()
-        for key in node.keys or self._keys(node):
+        for key in node.keys:
             shared.update(self.keys_.get(key, ()))
         ranked = sorted(shared.items(), key=lambda kv: (-kv[1], self.order_[kv[0]]))
         return [self.nodes_[a] for a, _ in ranked[: self.max_candidates]]
 
     def _link(self, node: _Node, touched: set[str]) -> None:
         """Score ``node`` against its candidates and make its links (and displace older ones)."""
-        node.keys = self._keys(node)
+        node.keys = tuple(self._top_keys(node.ids, node.vals))
         others = self._candidates_of(node)
         if self.window is not None and node.when is not None:
             others = [o for o in others if o.when is None or abs(o.when - node.when) <= self.window]
@@ -284,19 +277,9 @@ class GraphStoryClusterer(StoryClusterer):
             touched.add(other.id)
 
     def _weights(self, node: _Node, others: Sequence[_Node]) -> np.ndarray:
-        if len(self._buffer) < len(self.df_):
-            self._buffer = np.zeros(len(self.df_), np.float64)
-        self._buffer[node.ids] = node.vals
-        ids = np.concatenate([o.ids for o in others])
-        segment = np.repeat(np.arange(len(others)), [len(o.ids) for o in others])
-        products = self._buffer[ids] * np.concatenate([o.vals for o in others])
-        self._buffer[node.ids] = 0.0
-        dots: np.ndarray = np.bincount(segment, weights=products, minlength=len(others))
-        name_dots = np.bincount(
-            segment, weights=products * self.name_mask_[ids], minlength=len(others)
-        )
-        dots += np.stack([o.embedding for o in others]) @ node.embedding
-        share = self.name_weight / (self.lexical_weight + self.name_weight + self.semantic_weight)
+        """Link weights of ``node`` to each of ``others``: similarity less the penalties."""
+        dots, name_dots = self._dots(node, others)
+        share = self._name_share()
         if self.name_penalty and node.named and share:
             named = np.array([o.named for o in others], dtype=np.float64)
             names = name_dots / share
@@ -326,14 +309,6 @@ class GraphStoryClusterer(StoryClusterer):
             if n.story:
                 self.communities_[n.story].total -= weight
         self.total_ -= 2 * weight
-
-    def _keys(self, node: _Node) -> tuple[int, ...]:
-        is_name = self.name_mask_[node.ids]
-        top: list[int] = []
-        for mask, k in ((~is_name, self.index_terms), (is_name, self.index_names)):
-            ids, vals = node.ids[mask], node.vals[mask]
-            top.extend(ids[np.lexsort((ids, -vals))[:k]].tolist())
-        return tuple(top)
 
     def _index(self, node: _Node) -> None:
         for key in node.keys:

@@ -246,19 +246,22 @@ class StoryTracker:
         story_of = {a.article: a.story for a in assignments}
         # An original whose story closed within this call leaves its copy to be clustered.
         late = [a for a in fresh if a.id in earlier and earlier[a.id] not in clusterer.assigned_]
-        moves = dict(getattr(clusterer, "moved_", {}))
+        # Each call reports its own moves; an article's story before the batch is the first one.
+        before = {a: first for a, (first, _) in clusterer.moved_.items()}
+        story_of.update((a, last) for a, (_, last) in clusterer.moved_.items())
         story_of.update((a.article, a.story) for a in clusterer.partial_fit(late))
-        for article_id, (first, last) in getattr(clusterer, "moved_", {}).items():
-            moves[article_id] = (moves[article_id][0] if article_id in moves else first, last)
+        for article_id, (first, last) in clusterer.moved_.items():
+            before.setdefault(article_id, first)
+            story_of[article_id] = last
         # Where each article is now: a later mini-batch may have moved it or merged its story.
         for article_id in story_of:
             story_of[article_id] = clusterer.assigned_.get(article_id, story_of[article_id])
         # Articles of earlier batches that the clusterer moved to another story (graph method).
         fresh_ids = {a.id for a in fresh}
         moved = {
-            a: (first, clusterer.assigned_.get(a, last))
-            for a, (first, last) in sorted(moves.items())
-            if a not in fresh_ids and clusterer.assigned_.get(a, last) != first
+            a: (first, story_of[a])
+            for a, first in sorted(before.items())
+            if a not in fresh_ids and story_of[a] != first
         }
         report.moved += len(moved)
         report.copies += len(follows) + len(earlier) - len(late)
