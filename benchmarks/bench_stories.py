@@ -111,6 +111,7 @@ def worker(n: int, batch_size: int, workers: int = 1) -> dict[str, float]:
         "revisions": revisions,
         "opened": report.stories_opened,
         "closed": report.stories_closed,
+        "moved": report.moved,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_tree_pss_mb": pss.peak_mb,
     }
@@ -137,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         "| articles | load s (baseline) | track s (cluster + briefs + store) | end-to-end art/s | "
-        "stories | revisions | peak RSS MB (main) | peak PSS MB (all processes) |"
+        "stories | revisions | moves | peak RSS MB (main) | peak PSS MB (all processes) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     results = []
     for n in args.sizes:
         out = subprocess.run(
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         total = res["load_s"] + res["track_s"]
         print(
             f"| {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | {res['n'] / total:.1f} | "
-            f"{res['stories']:,} | {res['revisions']:,} | {res['peak_rss_mb']:.0f} | "
+            f"{res['stories']:,} | {res['revisions']:,} | {res['moved']:,} | {res['peak_rss_mb']:.0f} | "
             f"{res['peak_tree_pss_mb']:.0f} |",
             flush=True,
         )

@@ -63,6 +63,58 @@ def test_an_early_mistake_is_undone_and_reported_as_a_move():
     assert clusterer.resolve(a.story) == clusterer.story_of(other)
 
 
+def test_a_merge_is_undone_when_the_rest_arrive_one_at_a_time():
+    """Peru's and Nepal's first reports make one story; the later reports come one per call,
+    and each joins that story. Soon no single article can leave (each is held by its own quake's
+    reports), so only splitting the story (refinement) parts them; without it they stay merged."""
+    first = [PERU[0], NEPAL[0]]
+    rest = [a for a in PERU + NEPAL if a not in first]
+    for refine in (True, False):
+        clusterer = GraphStoryClusterer(refine=refine)
+        assert len({a.story for a in clusterer.partial_fit(first)}) == 1
+        moved: dict[str, tuple[str, str]] = {}
+        for report in rest:
+            clusterer.partial_fit([report])
+            for key, (was, now) in clusterer.moved_.items():
+                moved[key] = (moved.get(key, (was, now))[0], now)
+        peru, nepal = stories_of(clusterer, PERU), stories_of(clusterer, NEPAL)
+        if refine:
+            assert len(peru) == 1 and len(nepal) == 1 and peru != nepal
+            # Each early article that changed story was reported, with where it went.
+            changed = {
+                a.id for a in first if clusterer.story_of(a.id) != clusterer.story_of(first[0].id)
+            }
+            changed |= {a.id for a in first if a.id in moved}
+            assert changed and changed <= set(moved)
+            assert all(now == clusterer.story_of(a) for a, (_, now) in moved.items())
+        else:
+            assert peru == nepal
+
+
+def test_a_story_id_is_never_given_out_twice():
+    """An article can open a story more than once (it moved out, and back later). Had the id of
+    a story merged away been given out again, ``resolve`` would send the new story's articles to
+    the old one's heir: on DUC this put two topics without a single link between them in one
+    story."""
+    from tidings.records import content_id
+
+    clusterer = GraphStoryClusterer()
+    taken = content_id("story", PERU[0].id)
+    clusterer.merged_[taken] = "elsewhere"  # as if PERU[0]'s first story had been absorbed
+    (assignment,) = clusterer.partial_fit([PERU[0]])
+    assert assignment.story != taken and assignment.opened
+    assert clusterer.resolve(assignment.story) == assignment.story == clusterer.story_of(PERU[0].id)
+
+    closing = GraphStoryClusterer(window=timedelta(days=5))
+    (first,) = closing.partial_fit([PERU[0]])
+    closing.partial_fit(NEPAL)  # a week later: Peru's story closes
+    assert first.story in closing.closed_
+    restored = GraphStoryClusterer(window=timedelta(days=5)).set_state(closing.get_state())
+    for clusterer in (closing, restored):
+        (again,) = clusterer.partial_fit([PERU[0]])  # the same article submitted again
+        assert again.story != first.story
+
+
 def test_story_closes_after_the_window_and_leaves_memory():
     clusterer = GraphStoryClusterer(window=timedelta(days=5))
     clusterer.partial_fit(PERU)

@@ -480,3 +480,48 @@ def test_an_article_the_clusterer_moves_changes_story_in_the_store(tmp_path: Pat
             assert type(tracker.clusterer) is StoryClusterer
             tracker.ingest(NEPAL)
         assert len(store.stories()) == 2
+
+
+def test_a_story_that_closes_in_the_call_that_opened_it_is_stored_closed(tmp_path: Path):
+    """A folder spanning months goes in as one call: a story whose last report is older than the
+    window closes within that call, and the store must say so (its first revision was once
+    written with closed=False after the close, reopening it for good)."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    records = [
+        {
+            "title": t,
+            "text": x,
+            "published": f"2024-05-{10 + k:02d}T09:00:00Z",
+            "outlet": "North Post",
+        }
+        for k, (t, x) in enumerate(FLOOD)
+    ] + [
+        {
+            "title": t,
+            "text": x,
+            "published": f"2024-08-{10 + k:02d}T09:00:00Z",
+            "outlet": "Daily Wire",
+        }
+        for k, (t, x) in enumerate(ELECTION)
+    ]
+    articles, rejected = tidings.load(records)
+    assert not rejected
+    with open_store(str(tmp_path / "months.db")) as store:
+        with StoryTracker(store) as tracker:
+            report = tracker.ingest(articles)
+            assert report.stories_opened == 2 and report.stories_closed == 1
+            flood = {a.id for a in articles[:3]}
+            stored = {frozenset(s.articles): s for s in store.stories()}
+            assert stored[frozenset(flood)].closed
+            assert not stored[frozenset(a.id for a in articles[3:])].closed
+            # The clusterer has let it go; the store agrees after a restart too.
+            assert not flood & set(tracker.clusterer.assigned_)
+        with StoryTracker(store) as tracker:
+            tracker.ingest(articles)  # the same input again changes nothing
+        assert {frozenset(s.articles): s.closed for s in store.stories()} == {
+            frozenset(flood): True,
+            frozenset(a.id for a in articles[3:]): False,
+        }

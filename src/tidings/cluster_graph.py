@@ -21,15 +21,20 @@ of its links into ``C``, ``k_i`` its total link weight, ``K_C`` the total link w
 so its stories would grow as the stream grows; dividing by the mean makes a story's bar depend on
 the story and the article, not on how much news is live. After each mini-batch of ``batch_size``
 articles, every article whose links changed (the new ones, their neighbours and the neighbours
-they displaced) is moved to its best story, for at most ``max_passes`` passes, and then the
-stories they are in merge pairwise while ``w(C, D) - resolution * K_C * K_D / k_mean > 0``, best
-pair first.
+they displaced) is moved to its best story, for at most ``max_passes`` passes; then each story
+they are in is *refined* (the Leiden method's step, Traag et al. 2019): its articles are grouped
+afresh, by the same moves among themselves, and a group whose links to the rest of its story are
+weaker than the gain asks leaves it; last, the stories merge pairwise while
+``w(C, D) - resolution * K_C * K_D / k_mean > 0``, best pair first. With fewer than
+``1 / resolution`` live articles, the factor ``resolution / k_mean`` is raised to classic
+modularity's ``1 / (n * k_mean)``: a handful of articles cannot support the finer bar.
 
 So an earlier decision is not final: an article that opened a story of its own when little was
-known moves to the story its later neighbours form. That is what a threshold on the average
-similarity (``story-cluster.v2``) cannot do, and it is most of the difference in quality
-(benchmarks/bench_cluster.py, DUC 2006 + 2007 mixed, BCubed F1: 0.895 against 0.811 for v2 and
-0.879 for batch k-NN + Louvain on TF-IDF). Callers
+known moves to the story its later neighbours form. Moves alone cannot undo a merge (each
+article of a group wrongly merged is held by its own group's links); refinement can. That is what
+a threshold on the average similarity (``story-cluster.v2``) cannot do, and it is most of the
+difference in quality (benchmarks/bench_cluster.py and benchmarks/RESULTS.md, DUC 2006 + 2007
+mixed, BCubed F1). Callers
 learn of such moves from ``moved_`` (article -> (story before the call, story after it)); the
 story tracker rewrites both stories. A story that loses all its articles is reported in
 ``merged_`` as merged into the story that took its last article.
@@ -117,10 +122,10 @@ class GraphStoryClusterer(StoryClusterer):
 
     Args:
         neighbors: how many nearest articles each article links to.
-        resolution: the modularity resolution (higher: smaller stories). 0.02 (and 20
-            neighbours) were picked in a prototype by F1 on DUC 2006 + 2007 mixed, the benchmark's
-            headline set; on DUC 2006 alone 0.015-0.025 are within 0.007 F1
-            (benchmarks/RESULTS.md).
+        resolution: the modularity resolution (higher: smaller stories). 0.015 was picked on
+            DUC 2006 alone (with refinement, 0.01-0.015 score 0.917-0.920 there; 0.015, the
+            finer of the tie, since events are finer than DUC's topics); 20 neighbours were
+            picked earlier in a prototype on DUC 2006 + 2007 mixed (benchmarks/RESULTS.md).
         max_candidates: most live articles scored for a new article (those sharing most index
             keys with it first).
         max_passes: most local-moving passes after each mini-batch.
@@ -128,15 +133,19 @@ class GraphStoryClusterer(StoryClusterer):
             articles with a word in common link, and in a small stream an oyster festival would
             join an earthquake (tests/test_cluster_graph.py). On DUC 2006 the floor costs F1
             (0.900 at 0, 0.875 at 0.1); 0.1 is set from the small-stream requirement, not tuned.
+        refine: split the stories touched by a mini-batch where groups of their articles are
+            better apart (:meth:`_refine`), before stories merge. Without it, two stories merged
+            while few of their reports were in stay merged when the rest arrive a few at a time.
     """
 
     _FORMAT: ClassVar[str] = _STATE_FORMAT
 
     neighbors: int = 20
-    resolution: float = 0.02
+    resolution: float = 0.015
     max_candidates: int = 300
     max_passes: int = 10
     min_similarity: float = 0.1
+    refine: bool = True
 
     nodes_: dict[str, _Node] = field(default_factory=dict, init=False, repr=False, compare=False)
     keys_: dict[int, set[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -144,6 +153,8 @@ class GraphStoryClusterer(StoryClusterer):
     counter_: int = field(default=0, init=False, repr=False, compare=False)
     total_: float = field(default=0.0, init=False, repr=False, compare=False)
     _start: int = field(default=0, init=False, repr=False, compare=False)  # counter_ at call start
+    # Ids of closed stories (closed_ as a set): a story id is never given out twice.
+    _retired: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def communities_(self) -> dict[str, _Community]:
@@ -224,7 +235,10 @@ class GraphStoryClusterer(StoryClusterer):
         for _ in range(self.max_passes):
             if not sum(self._move(a, call, before) for a in ordered):
                 break
-        self._merge_all({self.nodes_[a].story for a in ordered}, call, before)
+        stories = {self.nodes_[a].story for a in ordered}
+        if self.refine:
+            stories |= self._refine(stories, call, before)
+        self._merge_all(stories, call, before)
         self._advance(vectors, times)
         self._close_graph(call)
 
@@ -316,8 +330,16 @@ class GraphStoryClusterer(StoryClusterer):
 
     # -- communities --------------------------------------------------------------------------------
 
-    def _mean_degree(self) -> float:
-        return self.total_ / len(self.nodes_) if self.nodes_ else 0.0
+    def _penalty(self) -> float:
+        """The factor ``f`` of the gain ``w(A, B) - f * K_A * K_B`` of putting A and B in one
+        story: ``resolution / k_mean``, but never weaker than classic modularity's
+        ``1 / (2m) = 1 / (n * k_mean)``. With fewer than ``1 / resolution`` live articles the
+        size-free bar would be lower than a graph that small can support: six early reports of
+        two quakes would be one story."""
+        if not self.nodes_ or self.total_ <= 0:
+            return 0.0
+        n = len(self.nodes_)
+        return max(self.resolution, 1.0 / n) * n / self.total_
 
     def _move(self, article: str, call: _Call, before: dict[str, str]) -> bool:
         """Move ``article`` to the story where its modularity gain is largest (or a story of its
@@ -332,11 +354,11 @@ class GraphStoryClusterer(StoryClusterer):
             story = self.nodes_[other].story
             if story:
                 weights[story] = weights.get(story, 0.0) + weight
-        mean = self._mean_degree()
+        penalty = self._penalty()
         gains = {
-            story: weight - self.resolution * node.degree * self.communities_[story].total / mean
+            story: weight - penalty * node.degree * self.communities_[story].total
             for story, weight in weights.items()
-            if mean
+            if penalty
         }
         best, gain = "", 0.0
         for story, g in sorted(gains.items()):
@@ -359,8 +381,11 @@ class GraphStoryClusterer(StoryClusterer):
     def _join(self, node: _Node, story: str) -> None:
         """Put ``node`` (in no story) into ``story``, or into a new story of its own if ``""``."""
         if not story:
+            # An article can open a story more than once (it moved out, and back later): an id
+            # once given out, to a live, merged or closed story, is never given out again, or
+            # ``resolve`` would send the new story's articles to the old one's heir.
             story = content_id("story", node.id)
-            while story in self.communities_:  # the article's own story id is taken by a merge
+            while story in self.communities_ or story in self.merged_ or story in self._retired:
                 story = content_id("story", story)
             self.communities_[story] = _Community(story, [])
         community = self.communities_[story]
@@ -390,12 +415,120 @@ class GraphStoryClusterer(StoryClusterer):
         community.first = min(times) if times else None
         community.last = max(times) if times else None
 
+    def _refine(self, stories: set[str], call: _Call, before: dict[str, str]) -> set[str]:
+        """Split off the groups of articles that each of ``stories`` holds but that are better
+        apart (the refinement step of the Leiden method, Traag et al. 2019, on one story at a
+        time); returns the stories opened by splits.
+
+        Single-article moves cannot undo a merge: each article of a group wrongly merged is held
+        by its own group's links. So the story's articles are grouped afresh, by local moves and
+        merges within the story (the same gain as for stories), and each group but the largest
+        leaves when its links to the rest of the story are weaker than the gain asks:
+        ``w(T, S - T) - resolution * K_T * K_(S-T) / k_mean < 0``."""
+        opened: set[str] = set()
+        penalty = self._penalty()
+        if not penalty:
+            return opened
+        for sid in sorted(stories):
+            community = self.communities_.get(sid)
+            if community is None or community.size < 2:
+                continue
+            groups = self._groups(community.articles, penalty)
+            if len(groups) < 2:
+                continue
+            groups.sort(key=lambda g: (-len(g), min(self.order_[a] for a in g)))
+            rest = set(community.articles)
+            for group in groups[1:]:
+                rest -= group
+                inside = sum(self.nodes_[a].degree for a in group)
+                across = sum(w for a in group for j, w in self.nodes_[a].links.items() if j in rest)
+                outside = sum(self.nodes_[a].degree for a in rest)
+                if across - penalty * inside * outside >= 0:
+                    rest |= group
+                    continue
+                story = ""
+                for article in sorted(group, key=self.order_.__getitem__):
+                    node = self.nodes_[article]
+                    if self.order_[article] < self._start:
+                        before.setdefault(article, sid)
+                    self._leave(node, call, sid)
+                    self._join(node, story)
+                    story = node.story
+                opened.add(story)
+        return opened
+
+    def _groups(self, articles: Sequence[str], penalty: float) -> list[set[str]]:
+        """The articles grouped by local moves and then merges of the groups, counting only the
+        links among ``articles``; the same gain as :meth:`_move` and :meth:`_merge_all`."""
+        members = set(articles)
+        label = {a: k for k, a in enumerate(articles)}
+        total = {k: self.nodes_[a].degree for a, k in label.items()}
+        fresh = len(articles)
+        for _ in range(self.max_passes):
+            changed = False
+            for article in articles:
+                node = self.nodes_[article]
+                own = label[article]
+                total[own] -= node.degree
+                weights: dict[int, float] = {}
+                for other, weight in node.links.items():
+                    if other in members and other != article:
+                        weights[label[other]] = weights.get(label[other], 0.0) + weight
+                scale = penalty * node.degree
+                best, best_gain = own, weights.get(own, 0.0) - scale * total[own]
+                for group, weight in sorted(weights.items()):
+                    g = weight - scale * total[group]
+                    if g > best_gain + 1e-9 * max(1.0, abs(best_gain)):
+                        best, best_gain = group, g
+                if best_gain < 0:  # better alone
+                    best, fresh = fresh, fresh + 1
+                total[best] = total.get(best, 0.0) + node.degree
+                if best != own:
+                    label[article] = best
+                    changed = True
+            if not changed:
+                break
+        groups: dict[int, set[str]] = {}
+        for article in articles:
+            groups.setdefault(label[article], set()).add(article)
+        parts = list(groups.values())
+        # Merge groups while a pair gains, best first (few groups: the weights are summed once).
+        where = {a: k for k, part in enumerate(parts) for a in part}
+        sums = [sum(self.nodes_[a].degree for a in part) for part in parts]
+        links: dict[tuple[int, int], float] = {}
+        for a in articles:
+            for other, weight in self.nodes_[a].links.items():
+                if other in members and where[a] < where[other]:
+                    key = (where[a], where[other])
+                    links[key] = links.get(key, 0.0) + weight
+        alive = set(range(len(parts)))
+        while True:
+            best_pair, best_gain = None, 0.0
+            for (x, y), weight in sorted(links.items()):
+                g = weight - penalty * sums[x] * sums[y]
+                if g > best_gain:
+                    best_pair, best_gain = (x, y), g
+            if best_pair is None:
+                break
+            x, y = best_pair
+            parts[x] |= parts[y]
+            sums[x] += sums[y]
+            alive.discard(y)
+            merged: dict[tuple[int, int], float] = {}
+            for (p, q), weight in links.items():
+                p, q = (x if p == y else p), (x if q == y else q)
+                if p != q:
+                    key = (min(p, q), max(p, q))
+                    merged[key] = merged.get(key, 0.0) + weight
+            links = merged
+        return [parts[k] for k in sorted(alive)]
+
     def _merge_all(self, stories: set[str], call: _Call, before: dict[str, str]) -> None:
         """Merge the pairs of stories with a positive gain, best first, among ``stories`` and
         the stories they link to."""
         active = {s for s in stories if s in self.communities_}
         while active:
-            mean = self._mean_degree()
+            penalty = self._penalty()
             best: tuple[float, str, str] | None = None
             for story in sorted(active):
                 community = self.communities_.get(story)
@@ -408,9 +541,7 @@ class GraphStoryClusterer(StoryClusterer):
                         if s != story:
                             across[s] = across.get(s, 0.0) + weight
                 for other_story, weight in sorted(across.items()):
-                    g = weight - self.resolution * community.total * (
-                        self.communities_[other_story].total / mean
-                    )
+                    g = weight - penalty * community.total * self.communities_[other_story].total
                     if g > 0 and (best is None or (g, story, other_story) > best):
                         best = (g, story, other_story)
             if best is None:
@@ -464,13 +595,14 @@ class GraphStoryClusterer(StoryClusterer):
                 self.assigned_.pop(article, None)
                 call.closed[article] = sid
             self.closed_.append(sid)
+            self._retired.add(sid)
 
     # -- state ----------------------------------------------------------------------------------
 
     def _reset(self) -> None:
         StoryClusterer._reset(self)
         self.nodes_, self.keys_, self.moved_, self.order_ = {}, {}, {}, {}
-        self.total_, self.counter_, self._start = 0.0, 0, 0
+        self.total_, self.counter_, self._start, self._retired = 0.0, 0, 0, set()
 
     def get_state(self) -> bytes:
         """Everything learned, as bytes (a numpy ``.npz`` archive with a JSON header; no pickle)."""
@@ -518,6 +650,7 @@ class GraphStoryClusterer(StoryClusterer):
         """
         header, archive = self._restore_common(state, _STATE_FORMAT)
         self.counter_ = int(header["counter"])
+        self._retired = set(self.closed_)
         offsets = np.concatenate([[0], np.cumsum(archive["lengths"])])
         ids, vals, embeddings = archive["ids"], archive["vals"], archive["embeddings"]
         for k, item in enumerate(header["nodes"]):

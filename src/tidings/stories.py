@@ -401,12 +401,17 @@ class StoryTracker:
             jobs, parts, strict=True
         ):
             revision = (old.revision if old else 0) + 1
+            # A story can close in the call that changed it (a folder spanning months goes in
+            # as one call): it is written closed, as the clusterer has let it go.
+            closed = story_id not in self.clusterer.stories_
+            if closed and (old is None or not old.closed):
+                report.stories_closed += 1
             story = Story(
                 id=story_id,
                 articles=tuple(dict.fromkeys([*known_ids, *(a.id for a in new_articles)])),
                 opened=min(dates) if dates else None,
                 last_seen=max(dates) if dates else None,
-                closed=False,
+                closed=closed,
                 title=headline(brief),
                 revision=revision,
             )
