@@ -279,6 +279,12 @@ def quality() -> None:
         for subset, idx in subsets.items():
             pred, seconds = run_tidings([articles[i] for i in idx], method, **duc_params)
             add(f"tidings {method} (window=None)", subset, idx, pred, seconds)
+    # Ablation: the graph without refinement (splitting touched stories), same parameters.
+    for subset, idx in subsets.items():
+        pred, seconds = run_tidings(
+            [articles[i] for i in idx], "story-graph.v1", refine=False, **duc_params
+        )
+        add("tidings story-graph.v1, refine=False", subset, idx, pred, seconds)
     idx = subsets["mixed (headline)"]
     pred, seconds = run_tidings(articles)
     add(

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_stories.py                    # 2,500, 10,000 and 40,000 articles
     python benchmarks/bench_stories.py --sizes 2500       # a quick look
+    python benchmarks/bench_stories.py --methods story-graph.v1 story-cluster.v2   # both clusterers
 
 Each size runs in its own process: synthetic articles (DUC 2006/2007 sentences recombined within
 one topic into distinct events with their own place names and dates, from
@@ -81,10 +82,12 @@ class TreePss:
         return self.peak_kb / 1024
 
 
-def worker(n: int, batch_size: int, workers: int = 1) -> dict[str, float]:
+def worker(
+    n: int, batch_size: int, workers: int = 1, method: str = "story-graph.v1"
+) -> dict[str, float]:
     import tidings
     from bench_cluster import synthetic_records
-    from tidings.cluster import _default_embedder
+    from tidings.cluster import CLUSTERERS, _default_embedder
     from tidings.store import open_store
     from tidings.stories import StoryTracker
 
@@ -98,7 +101,9 @@ def worker(n: int, batch_size: int, workers: int = 1) -> dict[str, float]:
         open_store(f"{tmp}/bench.db") as store,
         TreePss() as pss,
     ):
-        with StoryTracker(store, batch_size=batch_size, workers=workers) as tracker:
+        with StoryTracker(
+            store, batch_size=batch_size, workers=workers, clusterer=CLUSTERERS.get(method)()
+        ) as tracker:
             report = tracker.ingest(articles, rejected=rejected)
         t2 = time.perf_counter()
         revisions = sum(s.revision for s in store.stories(limit=10**9))
@@ -124,10 +129,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--workers", type=int, default=1, help="processes summarising stories in parallel"
     )
+    ap.add_argument(
+        "--methods",
+        nargs="+",
+        default=["story-graph.v1"],
+        help="clusterers by registry name (story-graph.v1, the default; story-cluster.v2)",
+    )
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.batch_size, args.workers)))
+        print(json.dumps(worker(args.worker, args.batch_size, args.workers, args.methods[0])))
         return 0
     if not (ROOT.parent / "shared" / "data" / "duc").is_dir():
         print("skipped: ../shared/data/duc not found (a fresh clone has no ../shared)")
@@ -137,39 +148,50 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} worker process(es), analysis off\n"
     )
     print(
-        "| articles | load s (baseline) | track s (cluster + briefs + store) | end-to-end art/s | "
-        "stories | revisions | moves | peak RSS MB (main) | peak PSS MB (all processes) |"
+        "| method | articles | load s (baseline) | track s (cluster + briefs + store) | "
+        "end-to-end art/s | stories | revisions | moves | peak RSS MB (main) | "
+        "peak PSS MB (all processes) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    results = []
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    results: dict[str, list[dict[str, float]]] = {m: [] for m in args.methods}
+    # Sizes outside, methods inside: the methods of one size run back to back, so a machine
+    # that slows during the run slows them alike.
     for n in args.sizes:
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--worker",
-                str(n),
-                "--batch-size",
-                str(args.batch_size),
-                "--workers",
-                str(args.workers),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        res = json.loads(out.stdout.strip().splitlines()[-1])
-        results.append(res)
-        total = res["load_s"] + res["track_s"]
-        print(
-            f"| {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | {res['n'] / total:.1f} | "
-            f"{res['stories']:,} | {res['revisions']:,} | {res['moved']:,} | {res['peak_rss_mb']:.0f} | "
-            f"{res['peak_tree_pss_mb']:.0f} |",
-            flush=True,
-        )
-    for a, b in pairwise(results):
-        cost = (b["load_s"] + b["track_s"]) / (a["load_s"] + a["track_s"])
-        print(f"\ncost {b['n']:,} / {a['n']:,} articles ({b['n'] / a['n']:.1f}x data): {cost:.2f}x")
+        for method in args.methods:
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    str(n),
+                    "--batch-size",
+                    str(args.batch_size),
+                    "--workers",
+                    str(args.workers),
+                    "--methods",
+                    method,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            res = json.loads(out.stdout.strip().splitlines()[-1])
+            results[method].append(res)
+            total = res["load_s"] + res["track_s"]
+            print(
+                f"| {method} | {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | "
+                f"{res['n'] / total:.1f} | {res['stories']:,} | {res['revisions']:,} | "
+                f"{res['moved']:,} | {res['peak_rss_mb']:.0f} | {res['peak_tree_pss_mb']:.0f} |",
+                flush=True,
+            )
+    print()
+    for method, runs in results.items():
+        for a, b in pairwise(runs):
+            cost = (b["load_s"] + b["track_s"]) / (a["load_s"] + a["track_s"])
+            print(
+                f"{method}: cost {b['n']:,} / {a['n']:,} articles "
+                f"({b['n'] / a['n']:.1f}x data): {cost:.2f}x"
+            )
     return 0
 
 
