@@ -525,3 +525,36 @@ def test_a_story_that_closes_in_the_call_that_opened_it_is_stored_closed(tmp_pat
             frozenset(flood): True,
             frozenset(a.id for a in articles[3:]): False,
         }
+
+
+def test_near_copies_move_with_the_article_they_copy(tmp_path: Path):
+    """A copy follows its original into a story and never enters the clusterer; when the
+    clusterer later moves the original, the copy must go with it, not stay behind in a story
+    whose brief would then cite a report of the other quake."""
+    from dataclasses import replace as with_
+
+    from test_cluster import NEPAL, PERU
+    from tidings.records import content_id
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    def copy(of):
+        text = of.text + " This report was updated."
+        return with_(
+            of, id=content_id(of.title, text), text=text, outlet="reposts", source="reposts/x"
+        )
+
+    copies = {copy(PERU[0]): PERU[0].id, copy(NEPAL[0]): NEPAL[0].id}
+    with open_store(str(tmp_path / "copies.db")) as store:
+        with StoryTracker(store) as tracker:
+            first = tracker.ingest([PERU[0], NEPAL[0], *copies])
+            assert first.stories_opened == 1 and first.copies == 2
+            later = tracker.ingest(PERU[1:] + NEPAL[1:])
+        assert later.moved == 2  # the article the clusterer moved, and its copy
+        story_of = {a: s.id for s in store.stories() for a in s.articles}
+        for duplicate, original in copies.items():
+            assert story_of[duplicate.id] == story_of[original]
+        assert sorted(story_of) == sorted(a.id for a in [*PERU, *NEPAL, *copies])
+        for story in store.stories():
+            if story.articles:
+                assert set(store.revisions(story.id)[-1].articles) == set(story.articles)

@@ -263,6 +263,7 @@ class StoryTracker:
             for a, first in sorted(before.items())
             if a not in fresh_ids and story_of[a] != first
         }
+        moved.update(self._copies_of_moved(moved))
         report.moved += len(moved)
         report.copies += len(follows) + len(earlier) - len(late)
         for copy, original in earlier.items():
@@ -327,6 +328,35 @@ class StoryTracker:
             }
             self._revise_all(todo, report)
             self.store.put_state(state_key(clusterer), clusterer.get_state())
+
+    def _copies_of_moved(self, moved: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+        """The stored near-copies of articles the clusterer moved, which move with them:
+        ``{copy: (story it leaves, story it joins)}``.
+
+        A copy never enters the clusterer (it follows its original), so the clusterer cannot move
+        it; left behind, the story it stayed in would cite the text of an article that left. The
+        copies of a story are its articles the clusterer does not hold; each goes with the moved
+        article of its old story it copies (the deduper's threshold, the most similar first)."""
+        by_story: dict[str, list[str]] = {}
+        for article_id, (first, _) in sorted(moved.items()):
+            by_story.setdefault(first, []).append(article_id)
+        out: dict[str, tuple[str, str]] = {}
+        for story_id, movers in by_story.items():
+            story = self._stored(story_id)
+            if story is None:
+                continue
+            held = self.clusterer.assigned_
+            copies = [a for a in story.articles if a not in held and a not in moved]
+            if not copies:
+                continue
+            index = CopyIndex(self.deduper)
+            for article in self.store.get_articles(movers):
+                index.add(article)
+            for article in self.store.get_articles(copies):
+                hit = index.original_of(article)
+                if hit is not None:
+                    out[article.id] = (story_id, moved[hit[0]][1])
+        return out
 
     def _copy_index(self) -> CopyIndex:
         """The index of recent articles, for copies across batches (see :meth:`_copyable`);

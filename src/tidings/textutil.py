@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 __all__ = [
+    "NUMBER_WORDS",
     "STOPWORDS",
     "content_stems",
     "normalise_quotes",
@@ -20,6 +22,41 @@ __all__ = [
     "word_count",
     "words",
 ]
+
+#: Cardinal number words and their values, for the analysers that read spelled-out figures and
+#: spans ("seven killed", "two weeks ago").
+NUMBER_WORDS: Mapping[str, int] = MappingProxyType(
+    {
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "ten": 10,
+        "eleven": 11,
+        "twelve": 12,
+        "thirteen": 13,
+        "fourteen": 14,
+        "fifteen": 15,
+        "sixteen": 16,
+        "seventeen": 17,
+        "eighteen": 18,
+        "nineteen": 19,
+        "twenty": 20,
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "hundred": 100,
+    }
+)
 
 _WORD = re.compile(r"[^\W_]+(?:[’'.\-][^\W_]+)*", re.UNICODE)
 _PARA_BREAK = re.compile(r"\n[ \t]*\n")

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING
 
 from ..records import Article, Citation, Disagreement, DisagreementSide, Sentence
 from ..registry import Registry
-from ..textutil import STOPWORDS, stem
+from ..textutil import NUMBER_WORDS, STOPWORDS, stem
 from ._topics import WRONGDOING, fold_stem, topic_stems
 from .quotes import quote_spans
 
@@ -174,25 +174,6 @@ _MULTIPLIERS = {
     "trillion": 1e12,
     "dozen": 12.0,
     "hundred": 100.0,
-}
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "hundred": 100,
 }
 _AT_LEAST = frozenset({"more", "over", "least", "exceeding", "above"})
 _AT_MOST = frozenset({"less", "fewer", "under", "most", "below"})
@@ -916,8 +897,8 @@ def _value(phrase: list[Token]) -> float | None:
             value = float(low) if value is None else value * float(low)
         elif low in _MULTIPLIERS:
             value = (value or 1.0) * _MULTIPLIERS[low]
-        elif low in _NUMBER_WORDS:
-            value = float(_NUMBER_WORDS[low]) if value is None else value + _NUMBER_WORDS[low]
+        elif low in NUMBER_WORDS:
+            value = float(NUMBER_WORDS[low]) if value is None else value + NUMBER_WORDS[low]
     return value
 
 

@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..textutil import NUMBER_WORDS
+
 __all__ = ["TIMEX_NAME", "Timex", "tag"]
 
 TIMEX_NAME = "timex-rules.v1"
@@ -72,37 +74,10 @@ _WEEKDAYS = {
     "saturday": 5,
     "sunday": 6,
 }
-_NUMBERS = {
+_NUMBERS: dict[str, float] = {
     "a": 1,
     "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
+    **NUMBER_WORDS,
     "a couple of": 2,
     "a dozen": 12,
     "half a": 0.5,
