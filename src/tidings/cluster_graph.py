@@ -77,6 +77,10 @@ from .records import content_id
 __all__ = ["GraphStoryClusterer"]
 
 _STATE_FORMAT = "tidings-story-graph-state.v1"
+# A story is refined again once it has grown by this factor since it was last refined: the work
+# of refining one story over its life is then a geometric sum, a few times its final size, where
+# refining it on every mini-batch that touches it would cost its size on each.
+_REFINE_GROWTH = 1.25
 
 
 @dataclass(slots=True)
@@ -105,6 +109,7 @@ class _Community:
     total: float = 0.0
     first: datetime | None = None
     last: datetime | None = None
+    refined: int = 0  # its size when it was last refined
 
     @property
     def size(self) -> int:
@@ -424,16 +429,19 @@ class GraphStoryClusterer(StoryClusterer):
         by its own group's links. So the story's articles are grouped afresh, by local moves and
         merges within the story (the same gain as for stories), and each group but the largest
         leaves when its links to the rest of the story are weaker than the gain asks:
-        ``w(T, S - T) - resolution * K_T * K_(S-T) / k_mean < 0``."""
+        ``w(T, S - T) - resolution * K_T * K_(S-T) / k_mean < 0``. A story is refined when it
+        has grown by ``_REFINE_GROWTH`` since it was last refined, so a long-running story is not
+        regrouped whole on every mini-batch."""
         opened: set[str] = set()
         penalty = self._penalty()
         if not penalty:
             return opened
         for sid in sorted(stories):
             community = self.communities_.get(sid)
-            if community is None or community.size < 2:
+            if community is None or community.size < max(2, _REFINE_GROWTH * community.refined):
                 continue
             groups = self._groups(community.articles, penalty)
+            community.refined = community.size
             if len(groups) < 2:
                 continue
             groups.sort(key=lambda g: (-len(g), min(self.order_[a] for a in g)))
@@ -455,6 +463,7 @@ class GraphStoryClusterer(StoryClusterer):
                     self._join(node, story)
                     story = node.story
                 opened.add(story)
+            community.refined = community.size
         return opened
 
     def _groups(self, articles: Sequence[str], penalty: float) -> list[set[str]]:
@@ -623,7 +632,7 @@ class GraphStoryClusterer(StoryClusterer):
                 for n in nodes
             ],
             "stories": [
-                {"id": c.id, "articles": c.articles}
+                {"id": c.id, "articles": c.articles, "refined": c.refined}
                 for c in sorted(self.communities_.values(), key=lambda c: c.id)
             ],
         }
@@ -670,7 +679,9 @@ class GraphStoryClusterer(StoryClusterer):
             self._index(node)
             self.assigned_[node.id] = node.story
         for item in header["stories"]:
-            self.communities_[item["id"]] = _Community(item["id"], list(item["articles"]))
+            self.communities_[item["id"]] = _Community(
+                item["id"], list(item["articles"]), refined=int(item.get("refined", 0))
+            )
         for node in self.nodes_.values():
             for j, w in node.near.items():
                 self._add_link(node, self.nodes_[j], w)
