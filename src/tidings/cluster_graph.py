@@ -429,7 +429,7 @@ class GraphStoryClusterer(StoryClusterer):
         by its own group's links. So the story's articles are grouped afresh, by local moves and
         merges within the story (the same gain as for stories), and each group but the largest
         leaves when its links to the rest of the story are weaker than the gain asks:
-        ``w(T, S - T) - resolution * K_T * K_(S-T) / k_mean < 0``. A story is refined when it
+        ``w(T, S - T) - f * K_T * K_(S-T) < 0``, with ``f`` from :meth:`_penalty`. A story is refined when it
         has grown by ``_REFINE_GROWTH`` since it was last refined, so a long-running story is not
         regrouped whole on every mini-batch."""
         opened: set[str] = set()
@@ -448,10 +448,10 @@ class GraphStoryClusterer(StoryClusterer):
             rest = set(community.articles)
             for group in groups[1:]:
                 rest -= group
-                inside = sum(self.nodes_[a].degree for a in group)
+                k_group = sum(self.nodes_[a].degree for a in group)
                 across = sum(w for a in group for j, w in self.nodes_[a].links.items() if j in rest)
-                outside = sum(self.nodes_[a].degree for a in rest)
-                if across - penalty * inside * outside >= 0:
+                k_rest = sum(self.nodes_[a].degree for a in rest)
+                if across - penalty * k_group * k_rest >= 0:
                     rest |= group
                     continue
                 story = ""
