@@ -130,7 +130,8 @@ class GraphStoryClusterer(StoryClusterer):
         resolution: the modularity resolution (higher: smaller stories). 0.015 was picked on
             DUC 2006 alone (with refinement, 0.01-0.015 score 0.917-0.920 there; 0.015, the
             finer of the tie, since events are finer than DUC's topics); 20 neighbours were
-            picked earlier in a prototype on DUC 2006 + 2007 mixed (benchmarks/RESULTS.md).
+            picked earlier in a prototype on DUC 2006 + 2007 mixed, and on DUC 2006 alone 10 / 15 /
+            20 / 30 score 0.910 / 0.916 / 0.926 / 0.929 (benchmarks/RESULTS.md).
         max_candidates: most live articles scored for a new article (those sharing most index
             keys with it first).
         max_passes: most local-moving passes after each mini-batch.
