@@ -442,6 +442,24 @@ def test_copies_are_looked_for_among_recent_stories_only(tmp_path: Path):
     assert found == {timedelta(days=3): 0, None: 1}
 
 
+def assert_quakes_apart(store) -> None:
+    """Each quake's articles in a stored story of their own, each article in exactly one story,
+    and each story's latest revision listing its articles and citing no other."""
+    from test_cluster import NEPAL, PERU
+
+    live = [s for s in store.stories() if s.articles]
+    members = [a for s in live for a in s.articles]
+    assert sorted(members) == sorted(a.id for a in PERU + NEPAL)  # each exactly once
+    assert {frozenset(s.articles) for s in live} == {
+        frozenset(a.id for a in PERU),
+        frozenset(a.id for a in NEPAL),
+    }
+    for story in live:
+        latest = store.revisions(story.id)[-1]
+        assert set(latest.articles) == set(story.articles)
+        assert {a.id for a in latest.brief.articles} <= set(story.articles)
+
+
 def test_an_article_the_clusterer_moves_changes_story_in_the_store(tmp_path: Path):
     """Two quakes' first reports share a story until each quake's own reports arrive; then one
     moves (story-graph.v1 undoes early mistakes), and the store follows: each article in one
@@ -457,19 +475,7 @@ def test_an_article_the_clusterer_moves_changes_story_in_the_store(tmp_path: Pat
             assert first.stories_opened == 1
             later = tracker.ingest(PERU[1:] + NEPAL[1:])
         assert later.moved == 1
-        stories = {s.id: s for s in store.stories()}
-        live = [s for s in stories.values() if s.articles]
-        members = [a for s in live for a in s.articles]
-        assert sorted(members) == sorted(a.id for a in PERU + NEPAL)  # each exactly once
-        assert sorted(len(s.articles) for s in live) == [4, 4]
-        assert {frozenset(s.articles) for s in live} == {
-            frozenset(a.id for a in PERU),
-            frozenset(a.id for a in NEPAL),
-        }
-        for story in live:
-            latest = store.revisions(story.id)[-1]
-            assert set(latest.articles) == set(story.articles)
-            assert {a.id for a in latest.brief.articles} <= set(story.articles)
+        assert_quakes_apart(store)
         assert store.get_state(STATE_KEY) and not store.get_state(LEGACY_STATE_KEY)
 
     with open_store(str(tmp_path / "legacy.db")) as store:
@@ -558,3 +564,21 @@ def test_near_copies_move_with_the_article_they_copy(tmp_path: Path):
         for story in store.stories():
             if story.articles:
                 assert set(store.revisions(story.id)[-1].articles) == set(story.articles)
+
+
+def test_a_story_split_when_reports_arrive_one_at_a_time_is_stored_as_two(tmp_path: Path):
+    """The first Peru and Nepal reports make one stored story; the rest arrive one per ingest.
+    The clusterer splits the story (refinement) into one it never stored before: the store
+    must end with each quake's articles in their own story, each article once, and every
+    brief citing only its story's articles."""
+    from test_cluster import NEPAL, PERU
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    with open_store(str(tmp_path / "split.db")) as store:
+        with StoryTracker(store) as tracker:
+            assert tracker.ingest([PERU[0], NEPAL[0]]).stories_opened == 1
+            reports = [tracker.ingest([a]) for a in [*PERU[1:], *NEPAL[1:]]]
+        assert sum(r.moved for r in reports) >= 1
+        assert sum(r.stories_opened for r in reports) >= 1
+        assert_quakes_apart(store)
