@@ -105,14 +105,16 @@ def test_a_story_id_is_never_given_out_twice():
     assert assignment.story != taken and assignment.opened
     assert clusterer.resolve(assignment.story) == assignment.story == clusterer.story_of(PERU[0].id)
 
-    closing = GraphStoryClusterer(window=timedelta(days=5))
-    (first,) = closing.partial_fit([PERU[0]])
-    closing.partial_fit(NEPAL)  # a week later: Peru's story closes
-    assert first.story in closing.closed_
-    restored = GraphStoryClusterer(window=timedelta(days=5)).set_state(closing.get_state())
-    for clusterer in (closing, restored):
-        (again,) = clusterer.partial_fit([PERU[0]])  # the same article submitted again
-        assert again.story != first.story
+    # Both methods share the id mechanism (StoryClusterer._new_story_id).
+    for method in ("story-graph.v1", "story-cluster.v2"):
+        closing = CLUSTERERS.get(method)(window=timedelta(days=5))
+        (first,) = closing.partial_fit([PERU[0]])
+        closing.partial_fit(NEPAL)  # a week later: Peru's story closes
+        assert first.story in closing.closed_
+        restored = CLUSTERERS.get(method)(window=timedelta(days=5)).set_state(closing.get_state())
+        for clusterer in (closing, restored):
+            (again,) = clusterer.partial_fit([PERU[0]])  # the same article submitted again
+            assert again.story != first.story
 
 
 def test_story_closes_after_the_window_and_leaves_memory():

@@ -403,6 +403,8 @@ class StoryClusterer:
     n_docs_: int = field(default=0, init=False, repr=False, compare=False)
     now_: datetime | None = field(default=None, init=False, repr=False, compare=False)
     n_scored_: int = field(default=0, init=False, repr=False, compare=False)
+    # closed_ as a set, for story ids (derived on restore, not saved): an id is never given out twice.
+    _retired: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     # Scratch space for scoring (not state): one float per vocabulary term.
     _buffer: np.ndarray = field(
         default_factory=lambda: np.zeros(0), init=False, repr=False, compare=False
@@ -585,6 +587,7 @@ class StoryClusterer:
         self.now_ = _parse_time(header["now"])
         self.n_scored_ = int(header["n_scored"])
         self.closed_ = list(header["closed"])
+        self._retired = set(self.closed_)
         self.merged_ = dict(header["merged"])
         return header, archive
 
@@ -619,7 +622,7 @@ class StoryClusterer:
         for feats, vector in zip(batch, vectors, strict=True):
             when = feats.when or fallback
             story = _Story(
-                id=content_id("story", feats.id),
+                id=self._new_story_id(feats.id),
                 articles=[feats.id],
                 ids=vector.ids,
                 vals=vector.vals,
@@ -856,41 +859,56 @@ class StoryClusterer:
     def _reindex(self, story: _Story) -> None:
         keys = frozenset(self._top_keys(story.ids, story.vals))
         for key in story.keys - keys:
-            self._discard(key, story.id)
+            _discard(self.index_, key, story.id)
         for key in keys - story.keys:
             self.index_.setdefault(key, set()).add(story.id)
         story.keys = keys
 
     def _unindex(self, story: _Story) -> None:
         for key in story.keys:
-            self._discard(key, story.id)
+            _discard(self.index_, key, story.id)
         story.keys = frozenset()
 
-    def _discard(self, key: int, sid: str) -> None:
-        holders = self.index_.get(key)
-        if holders is not None:
-            holders.discard(sid)
-            if not holders:
-                del self.index_[key]
-
     def _close_old(self, call: _Call) -> None:
-        if self.window is None or self.now_ is None:
-            return
-        horizon = self.now_ - self.window
-        for sid in sorted(
-            sid for sid, s in self.stories_.items() if s.last is not None and s.last < horizon
-        ):
+        for sid in self._expired():
             story = self.stories_.pop(sid)
             self._unindex(story)
-            for article in story.articles:
-                self.assigned_.pop(article, None)
-                call.closed[article] = sid
-            self.closed_.append(sid)
+            self._record_close(sid, story.articles, call)
+
+    # -- story ids and closing (shared with story-graph.v1) ----------------------------------------
+
+    def _new_story_id(self, article_id: str) -> str:
+        """The id of a story that ``article_id`` opens. An id once given out, to a live, merged or
+        closed story, is never given out again: an article can open a story more than once (it
+        moved out and back, or was submitted again after its story closed), and a reused id
+        would make ``resolve`` send the new story's articles to the old one's heir."""
+        story = content_id("story", article_id)
+        while story in self.stories_ or story in self.merged_ or story in self._retired:
+            story = content_id("story", story)
+        return story
+
+    def _expired(self) -> list[str]:
+        """The live stories with no article within ``window`` of the newest time seen, by id."""
+        if self.window is None or self.now_ is None:
+            return []
+        horizon = self.now_ - self.window
+        return sorted(
+            sid for sid, s in self.stories_.items() if s.last is not None and s.last < horizon
+        )
+
+    def _record_close(self, sid: str, articles: Sequence[str], call: _Call) -> None:
+        """Forget the closed story ``sid``'s articles and report them as closed in this call."""
+        for article in articles:
+            self.assigned_.pop(article, None)
+            call.closed[article] = sid
+        self.closed_.append(sid)
+        self._retired.add(sid)
 
     # -- configuration --------------------------------------------------------------------------
 
     def _reset(self) -> None:
         self.stories_, self.index_, self.closed_, self.merged_, self.assigned_ = {}, {}, [], {}, {}
+        self._retired = set()
         self.vocab_ = {}
         self.df_ = np.zeros(0, np.int64)
         self.zipf_ = np.zeros(0, np.float64)
@@ -1019,6 +1037,15 @@ def bcubed(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float,
     recall = sum(c * c / gold_size[g] for (g, p), c in pairs.items()) / n
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+def _discard(index: dict[int, set[str]], key: int, member: str) -> None:
+    """Remove ``member`` from ``index[key]``, and the key once nobody holds it."""
+    holders = index.get(key)
+    if holders is not None:
+        holders.discard(member)
+        if not holders:
+            del index[key]
 
 
 # Register the graph method (the default) with CLUSTERERS whenever this module is imported; it

@@ -66,13 +66,13 @@ from .cluster import (
     Assignment,
     StoryClusterer,
     _Call,
+    _discard,
     _max_time,
     _min_time,
     _parse_time,
     _time_key,
 )
 from .errors import UsageError
-from .records import content_id
 
 __all__ = ["GraphStoryClusterer"]
 
@@ -159,8 +159,6 @@ class GraphStoryClusterer(StoryClusterer):
     counter_: int = field(default=0, init=False, repr=False, compare=False)
     total_: float = field(default=0.0, init=False, repr=False, compare=False)
     _start: int = field(default=0, init=False, repr=False, compare=False)  # counter_ at call start
-    # Ids of closed stories (closed_ as a set): a story id is never given out twice.
-    _retired: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def communities_(self) -> dict[str, _Community]:
@@ -387,12 +385,7 @@ class GraphStoryClusterer(StoryClusterer):
     def _join(self, node: _Node, story: str) -> None:
         """Put ``node`` (in no story) into ``story``, or into a new story of its own if ``""``."""
         if not story:
-            # An article can open a story more than once (it moved out, and back later): an id
-            # once given out, to a live, merged or closed story, is never given out again, or
-            # ``resolve`` would send the new story's articles to the old one's heir.
-            story = content_id("story", node.id)
-            while story in self.communities_ or story in self.merged_ or story in self._retired:
-                story = content_id("story", story)
+            story = self._new_story_id(node.id)
             self.communities_[story] = _Community(story, [])
         community = self.communities_[story]
         community.articles.append(node.id)
@@ -580,12 +573,7 @@ class GraphStoryClusterer(StoryClusterer):
         return keep.id
 
     def _close_graph(self, call: _Call) -> None:
-        if self.window is None or self.now_ is None:
-            return
-        horizon = self.now_ - self.window
-        for sid in sorted(
-            s for s, c in self.communities_.items() if c.last is not None and c.last < horizon
-        ):
+        for sid in self._expired():
             community = self.communities_.pop(sid)
             for article in community.articles:
                 self.nodes_[article].story = ""
@@ -596,23 +584,16 @@ class GraphStoryClusterer(StoryClusterer):
                         self._drop_link(node, self.nodes_[other])
                         self.nodes_[other].near.pop(article, None)
                 for key in node.keys:
-                    holders = self.keys_.get(key)
-                    if holders is not None:
-                        holders.discard(article)
-                        if not holders:
-                            del self.keys_[key]
+                    _discard(self.keys_, key, article)
                 self.order_.pop(article, None)
-                self.assigned_.pop(article, None)
-                call.closed[article] = sid
-            self.closed_.append(sid)
-            self._retired.add(sid)
+            self._record_close(sid, community.articles, call)
 
     # -- state ----------------------------------------------------------------------------------
 
     def _reset(self) -> None:
         StoryClusterer._reset(self)
         self.nodes_, self.keys_, self.moved_, self.order_ = {}, {}, {}, {}
-        self.total_, self.counter_, self._start, self._retired = 0.0, 0, 0, set()
+        self.total_, self.counter_, self._start = 0.0, 0, 0
 
     def get_state(self) -> bytes:
         """Everything learned, as bytes (a numpy ``.npz`` archive with a JSON header; no pickle)."""
@@ -660,7 +641,6 @@ class GraphStoryClusterer(StoryClusterer):
         """
         header, archive = self._restore_common(state, _STATE_FORMAT)
         self.counter_ = int(header["counter"])
-        self._retired = set(self.closed_)
         offsets = np.concatenate([[0], np.cumsum(archive["lengths"])])
         ids, vals, embeddings = archive["ids"], archive["vals"], archive["embeddings"]
         for k, item in enumerate(header["nodes"]):
