@@ -158,18 +158,23 @@ def test_story_closes_after_the_window_and_leaves_memory():
     assert all(peru not in holders for holders in clusterer.index_.values())
     assert all(a.id not in clusterer.assigned_ for a in PERU)
     assert sum(len(holders) for holders in clusterer.index_.values()) <= indexed
-    # A late report on the closed story starts a new one instead of reviving it.
+    assert_late_report_opens_a_new_story(clusterer, peru)
+
+
+def assert_late_report_opens_a_new_story(clusterer, closed: str) -> None:
+    """A late report on the closed Peru story starts a new one instead of reviving it."""
     late = article(
         "Peru rebuilds Pisco church a month after quake",
         PERU[2].text + " Work on the San Clemente church in Pisco began this week.",
         40,
     )
     (assignment,) = clusterer.partial_fit([late])
-    assert assignment.opened and assignment.story != peru
+    assert assignment.opened and assignment.story != closed
 
 
-def test_never_closes_without_a_window():
-    clusterer = StoryClusterer(window=None)
+@pytest.mark.parametrize("method", ["story-cluster.v2", "story-graph.v1"])
+def test_never_closes_without_a_window(method):
+    clusterer = CLUSTERERS.get(method)(window=None)
     clusterer.partial_fit(PERU)
     clusterer.partial_fit([article("Much later", PERU[0].text, 900)])
     assert clusterer.closed_ == []

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from test_cluster import NEPAL, PERU, UNRELATED, article, duc_subset
+from test_cluster import (
+    NEPAL,
+    PERU,
+    UNRELATED,
+    assert_late_report_opens_a_new_story,
+    duc_subset,
+)
 from tidings.cluster import CLUSTERERS, bcubed
 from tidings.cluster_graph import GraphStoryClusterer
 from tidings.errors import UsageError
@@ -130,20 +136,7 @@ def test_story_closes_after_the_window_and_leaves_memory():
     assert all(not (set(n.links) & peru_ids) for n in clusterer.nodes_.values())
     degree = sum(n.degree for n in clusterer.nodes_.values())
     assert clusterer.total_ == pytest.approx(degree)
-    late = article(
-        "Peru rebuilds Pisco church a month after quake",
-        PERU[2].text + " Work on the San Clemente church in Pisco began this week.",
-        40,
-    )
-    (assignment,) = clusterer.partial_fit([late])
-    assert assignment.opened and assignment.story != peru
-
-
-def test_never_closes_without_a_window():
-    clusterer = GraphStoryClusterer(window=None)
-    clusterer.partial_fit(PERU)
-    clusterer.partial_fit([article("Much later", PERU[0].text, 900)])
-    assert clusterer.closed_ == []
+    assert_late_report_opens_a_new_story(clusterer, peru)
 
 
 def test_unrelated_article_is_scored_against_few_articles_and_opens_a_story():
