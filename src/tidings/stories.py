@@ -263,7 +263,11 @@ class StoryTracker:
             for a, first in sorted(before.items())
             if a not in fresh_ids and story_of[a] != first
         }
-        moved.update(self._copies_of_moved(moved))
+        # Moved articles and their stored copies, read once: to find the copies, then to revise.
+        arriving = self.store.get_articles(list(moved)) if moved else []
+        copies = self._copies_of_moved(moved, arriving)
+        moved.update((a.id, where) for a, where in copies)
+        arriving += [a for a, _ in copies]
         report.moved += len(moved)
         report.copies += len(follows) + len(earlier) - len(late)
         for copy, original in earlier.items():
@@ -283,7 +287,6 @@ class StoryTracker:
         lost: dict[str, set[str]] = {}
         for article_id, (first, _) in moved.items():
             lost.setdefault(first, set()).add(article_id)
-        arriving = self.store.get_articles(list(moved)) if moved else []
         for article in arriving:
             gained.setdefault(moved[article.id][1], []).append(article)
         # Stories absorbed by a merge in this batch, by the story that absorbed them.
@@ -329,19 +332,22 @@ class StoryTracker:
             self._revise_all(todo, report)
             self.store.put_state(state_key(clusterer), clusterer.get_state())
 
-    def _copies_of_moved(self, moved: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-        """The stored near-copies of articles the clusterer moved, which move with them:
-        ``{copy: (story it leaves, story it joins)}``.
+    def _copies_of_moved(
+        self, moved: dict[str, tuple[str, str]], movers: Sequence[Article]
+    ) -> list[tuple[Article, tuple[str, str]]]:
+        """The stored near-copies of ``movers``, the articles the clusterer moved (``moved``
+        says from where to where), which move with them: ``[(copy, (story it leaves, story it
+        joins))]``.
 
         A copy never enters the clusterer (it follows its original), so the clusterer cannot move
         it; left behind, the story it stayed in would cite the text of an article that left. The
         copies of a story are its articles the clusterer does not hold; each goes with the moved
         article of its old story it copies (the deduper's threshold, the most similar first)."""
-        by_story: dict[str, list[str]] = {}
-        for article_id, (first, _) in sorted(moved.items()):
-            by_story.setdefault(first, []).append(article_id)
-        out: dict[str, tuple[str, str]] = {}
-        for story_id, movers in by_story.items():
+        by_story: dict[str, list[Article]] = {}
+        for article in sorted(movers, key=lambda a: a.id):
+            by_story.setdefault(moved[article.id][0], []).append(article)
+        out: list[tuple[Article, tuple[str, str]]] = []
+        for story_id, leaving in by_story.items():
             story = self._stored(story_id)
             if story is None:
                 continue
@@ -350,12 +356,12 @@ class StoryTracker:
             if not copies:
                 continue
             index = CopyIndex(self.deduper)
-            for article in self.store.get_articles(movers):
+            for article in leaving:
                 index.add(article)
             for article in self.store.get_articles(copies):
                 hit = index.original_of(article)
                 if hit is not None:
-                    out[article.id] = (story_id, moved[hit[0]][1])
+                    out.append((article, (story_id, moved[hit[0]][1])))
         return out
 
     def _copy_index(self) -> CopyIndex:
