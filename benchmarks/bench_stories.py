@@ -3,6 +3,7 @@
     python benchmarks/bench_stories.py                    # 2,500, 10,000 and 40,000 articles
     python benchmarks/bench_stories.py --sizes 2500       # a quick look
     python benchmarks/bench_stories.py --methods story-graph.v1 story-cluster.v2   # both clusterers
+    python benchmarks/bench_stories.py --sizes 10000 40000 --repeat 2   # cost growth, repeated
 
 Each size runs in its own process: synthetic articles (DUC 2006/2007 sentences recombined within
 one topic into distinct events with their own place names and dates, from
@@ -14,6 +15,11 @@ summary, all written in one transaction per batch. Analysis (spaCy) is off, as w
 
 Baseline, in the same run: the same articles through ``tidings.load`` alone, the floor that any
 pipeline reading text pays.
+
+Cost growth: the ratio of the wall time of a size to that of the size before, from each size's
+fastest run when ``--repeat`` runs them more than once, and the same ratio of CPU time summed over
+all processes (less sensitive to other load on the machine, which slows a run but does not add to
+its CPU time).
 
 Memory: the main process's peak RSS, and the peak *proportional set size* (PSS) summed over the
 whole process tree (the main process and its summarising workers), sampled every 0.2 s from
@@ -82,6 +88,13 @@ class TreePss:
         return self.peak_kb / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def worker(
     n: int, batch_size: int, workers: int = 1, method: str = "story-graph.v1"
 ) -> dict[str, float]:
@@ -93,6 +106,7 @@ def worker(
 
     records, _ = synthetic_records(n)
     _default_embedder()  # a one-off start-up cost, not per-article work
+    c0 = _cpu_s()
     t0 = time.perf_counter()
     articles, rejected = tidings.load(records)
     t1 = time.perf_counter()
@@ -106,12 +120,14 @@ def worker(
         ) as tracker:
             report = tracker.ingest(articles, rejected=rejected)
         t2 = time.perf_counter()
+        c2 = _cpu_s()  # the workers have been joined: their time is in RUSAGE_CHILDREN
         revisions = sum(s.revision for s in store.stories(limit=10**9))
         stories = store.count_stories()
     return {
         "n": len(articles),
         "load_s": t1 - t0,
         "track_s": t2 - t1,
+        "cpu_s": c2 - c0,
         "stories": stories,
         "revisions": revisions,
         "opened": report.stories_opened,
@@ -135,6 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         default=["story-graph.v1"],
         help="clusterers by registry name (story-graph.v1, the default; story-cluster.v2)",
     )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every size this many times, interleaved; the cost ratios use each size's "
+        "fastest run (a shared machine only ever slows a run down)",
+    )
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -148,49 +171,56 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} worker process(es), analysis off\n"
     )
     print(
-        "| method | articles | load s (baseline) | track s (cluster + briefs + store) | "
-        "end-to-end art/s | stories | revisions | moves | peak RSS MB (main) | "
-        "peak PSS MB (all processes) |"
+        "| method | articles | run | load s (baseline) | track s (cluster + briefs + store) | "
+        "end-to-end art/s | CPU s (all processes) | stories | revisions | moves | "
+        "peak RSS MB (main) | peak PSS MB (all processes) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    results: dict[str, list[dict[str, float]]] = {m: [] for m in args.methods}
-    # Sizes outside, methods inside: the methods of one size run back to back, so a machine
-    # that slows during the run slows them alike.
-    for n in args.sizes:
-        for method in args.methods:
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--worker",
-                    str(n),
-                    "--batch-size",
-                    str(args.batch_size),
-                    "--workers",
-                    str(args.workers),
-                    "--methods",
-                    method,
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            res = json.loads(out.stdout.strip().splitlines()[-1])
-            results[method].append(res)
-            total = res["load_s"] + res["track_s"]
-            print(
-                f"| {method} | {res['n']:,} | {res['load_s']:.1f} | {res['track_s']:.1f} | "
-                f"{res['n'] / total:.1f} | {res['stories']:,} | {res['revisions']:,} | "
-                f"{res['moved']:,} | {res['peak_rss_mb']:.0f} | {res['peak_tree_pss_mb']:.0f} |",
-                flush=True,
-            )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    results: dict[tuple[str, int], list[dict[str, float]]] = {}
+    # Repeats outside, then sizes, then methods: the methods of one size run back to back, and
+    # the repeats of a size are spread over the whole run, so a machine that slows for a while
+    # slows one run of a size, not all of them.
+    for r in range(args.repeat):
+        for n in args.sizes:
+            for method in args.methods:
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--worker",
+                        str(n),
+                        "--batch-size",
+                        str(args.batch_size),
+                        "--workers",
+                        str(args.workers),
+                        "--methods",
+                        method,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                res = json.loads(out.stdout.strip().splitlines()[-1])
+                results.setdefault((method, n), []).append(res)
+                total = res["load_s"] + res["track_s"]
+                print(
+                    f"| {method} | {res['n']:,} | {r + 1} | {res['load_s']:.1f} | "
+                    f"{res['track_s']:.1f} | {res['n'] / total:.1f} | {res['cpu_s']:.0f} | "
+                    f"{res['stories']:,} | {res['revisions']:,} | {res['moved']:,} | "
+                    f"{res['peak_rss_mb']:.0f} | {res['peak_tree_pss_mb']:.0f} |",
+                    flush=True,
+                )
     print()
-    for method, runs in results.items():
-        for a, b in pairwise(runs):
+    for method in args.methods:
+        runs = [results[(method, n)] for n in args.sizes]
+        best = [min(rs, key=lambda x: x["load_s"] + x["track_s"]) for rs in runs]
+        for (a, b), (ra, rb) in zip(pairwise(best), pairwise(runs), strict=True):
             cost = (b["load_s"] + b["track_s"]) / (a["load_s"] + a["track_s"])
+            cpu = min(x["cpu_s"] for x in rb) / min(x["cpu_s"] for x in ra)
             print(
-                f"{method}: cost {b['n']:,} / {a['n']:,} articles "
-                f"({b['n'] / a['n']:.1f}x data): {cost:.2f}x"
+                f"{method}: cost {b['n']:,} / {a['n']:,} articles ({b['n'] / a['n']:.1f}x data): "
+                f"{cost:.2f}x wall time (fastest of {len(rb)} and {len(ra)} runs), "
+                f"{cpu:.2f}x CPU time"
             )
     return 0
 

@@ -582,3 +582,66 @@ def test_a_story_split_when_reports_arrive_one_at_a_time_is_stored_as_two(tmp_pa
         assert sum(r.moved for r in reports) >= 1
         assert sum(r.stories_opened for r in reports) >= 1
         assert_quakes_apart(store)
+
+
+def _stored_outcome(store) -> list[tuple]:
+    """Every stored story with each of its revisions (brief, update, articles; not the clock)."""
+    return [
+        (
+            s.id,
+            s.articles,
+            s.closed,
+            s.revision,
+            [(r.revision, r.brief, r.update, r.articles) for r in store.revisions(s.id)],
+        )
+        for s in sorted(store.stories(), key=lambda s: s.id)
+    ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_batch_pipeline_changes_nothing_but_the_time(tmp_path: Path, workers: int):
+    """Within one ingest, batch k+1 is clustered while batch k is summarised, and batch k is
+    written after. The stored outcome must be that of one batch after the other: the same
+    stories, revisions and clusterer state as ingesting each batch in a call of its own (where
+    nothing overlaps), with moves and a split among the batches."""
+    from test_cluster import NEPAL, PERU
+    from tidings.store import open_store
+    from tidings.stories import STATE_KEY, StoryTracker
+
+    stream = [PERU[0], NEPAL[0], *PERU[1:], *NEPAL[1:]]
+    outcomes = []
+    for pipelined in (True, False):
+        with open_store(str(tmp_path / f"p{pipelined}{workers}.db")) as store:
+            with StoryTracker(store, batch_size=2, workers=workers) as tracker:
+                if pipelined:
+                    reports = [tracker.ingest(stream)]
+                else:
+                    reports = [tracker.ingest(stream[k : k + 2]) for k in range(0, len(stream), 2)]
+            assert sum(r.moved for r in reports) >= 1
+            assert_quakes_apart(store)
+            outcomes.append((_stored_outcome(store), store.get_state(STATE_KEY)))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_an_error_in_one_batch_keeps_the_batch_before_it_whole(tmp_path: Path):
+    """The batch before is still being summarised when the next one is clustered: if clustering
+    fails, that batch is written whole before the error goes on, as if the batches had run one
+    after the other."""
+    from test_cluster import NEPAL, PERU
+    from tidings.cluster_graph import GraphStoryClusterer
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    class Failing(GraphStoryClusterer):
+        def partial_fit(self, articles):
+            articles = list(articles)
+            if any(a.id == NEPAL[0].id for a in articles):
+                raise RuntimeError("clusterer failed")
+            return GraphStoryClusterer.partial_fit(self, articles)
+
+    with open_store(str(tmp_path / "fail.db")) as store:
+        tracker = StoryTracker(store, batch_size=len(PERU), workers=2, clusterer=Failing())
+        with tracker, pytest.raises(RuntimeError, match="clusterer failed"):
+            tracker.ingest([*PERU, NEPAL[0]])
+        assert sorted(a for s in store.stories() for a in s.articles) == sorted(a.id for a in PERU)
+        assert all(store.revisions(s.id) for s in store.stories())

@@ -15,9 +15,15 @@
    last, so revising a story that has run for months costs no more than one of that size;
 5. writes articles, stories, revisions and the clusterer's state in **one transaction**.
 
-A run killed at any point (even SIGKILL) loses at most the batch in flight: the store holds
-either all of a batch or none of it, and the clusterer state saved with it matches. Running the
-same input again skips what was stored and completes the rest, duplicating nothing.
+Batches overlap two deep: while worker processes summarise the stories of batch ``k`` (step 4),
+this process deduplicates and clusters batch ``k + 1`` (steps 1-3), which reads nothing of the
+store but which articles it has; then batch ``k`` is written. The results are those of one batch
+after the other (tested), and the summarising no longer waits on the clustering.
+
+A run killed at any point (even SIGKILL) loses at most the batches in flight, the one being
+summarised and the one being clustered, of which neither is written yet: the store holds either
+all of a batch or none of it, and the clusterer state saved with it matches. Running the same
+input again skips what was stored and completes the rest, duplicating nothing.
 """
 
 from __future__ import annotations
@@ -25,10 +31,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .cluster import StoryClusterer
 from .cluster_graph import GraphStoryClusterer
@@ -193,6 +199,12 @@ class StoryTracker:
     ) -> IngestReport:
         """Add articles to the stories, a batch (one transaction) at a time.
 
+        The batches go through a pipeline two deep: while the worker processes summarise the
+        stories batch ``k`` changed, this process clusters batch ``k + 1``; then batch ``k`` is
+        written, in one transaction, and its successor's summaries start. The clusterer does not
+        read the store, so the order of the work, and every result, is that of one batch after
+        the other; only the time differs.
+
         Args:
             articles: the new articles (any that the store has are skipped).
             rejected: rejections from reading them, recorded with the run.
@@ -206,17 +218,32 @@ class StoryTracker:
         run = run or self.clock().isoformat()
         if rejected:
             self.store.add_rejections(list(rejected), run=run)
+        pending: _Pending | None = None
         for batch in _batches(articles, self.batch_size):
-            self._ingest_batch(batch, report)
+            try:
+                plan = self._plan(batch, report, pending)
+            except Exception:
+                if pending is not None:  # the batch before is whole: keep it
+                    self._finish(pending, report)
+                raise
+            if pending is not None:
+                self._finish(pending, report)
+            pending = self._start(plan, report) if plan is not None else None
             if progress:
                 progress.update(report, len(self.clusterer.live_stories()))
+        if pending is not None:
+            self._finish(pending, report)
         if progress:
             progress.update(report, len(self.clusterer.live_stories()), final=True)
         return report
 
-    def _ingest_batch(self, batch: list[Article], report: IngestReport) -> None:
+    def _plan(
+        self, batch: list[Article], report: IngestReport, pending: _Pending | None
+    ) -> _Plan | None:
+        """Deduplicate and cluster ``batch`` (no store writes, and no reads but which articles
+        it has: the batch before, ``pending``, may not be written yet). ``None``: nothing new."""
         report.read += len(batch)
-        seen: set[str] = set()
+        seen: set[str] = {a.id for a in pending.fresh} if pending is not None else set()
         fresh = []
         for article in batch:
             if article.id in seen or self.store.has_article(article.id):
@@ -225,7 +252,7 @@ class StoryTracker:
             seen.add(article.id)
             fresh.append(article)
         if not fresh:
-            return
+            return None
         report.new += len(fresh)
         clusterer = self.clusterer
         groups = self.deduper.groups(fresh)
@@ -263,12 +290,6 @@ class StoryTracker:
             for a, first in sorted(before.items())
             if a not in fresh_ids and story_of[a] != first
         }
-        # Moved articles and their stored copies, read once: to find the copies, then to revise.
-        arriving = self.store.get_articles(list(moved)) if moved else []
-        copies = self._copies_of_moved(moved, arriving)
-        moved.update((a.id, where) for a, where in copies)
-        arriving += [a for a, _ in copies]
-        report.moved += len(moved)
         report.copies += len(follows) + len(earlier) - len(late)
         for copy, original in earlier.items():
             if copy not in story_of:
@@ -281,56 +302,117 @@ class StoryTracker:
         for article_id in index.ids():
             if not self._copyable(article_id):
                 index.remove(article_id)  # its story closed or went quiet: it leaves memory
-        gained: dict[str, list[Article]] = {}
-        for article in fresh:
-            gained.setdefault(story_of[article.id], []).append(article)
-        lost: dict[str, set[str]] = {}
-        for article_id, (first, _) in moved.items():
-            lost.setdefault(first, set()).add(article_id)
-        for article in arriving:
-            gained.setdefault(moved[article.id][1], []).append(article)
         # Stories absorbed by a merge in this batch, by the story that absorbed them.
         absorbed: dict[str, list[str]] = {}
         for old_id in clusterer.merged_:
             if old_id not in merged_before:
                 absorbed.setdefault(clusterer.resolve(old_id), []).append(old_id)
-        closed = clusterer.closed_[closed_before:]
+        return _Plan(
+            fresh=fresh,
+            story_of=story_of,
+            moved=moved,
+            absorbed=absorbed,
+            closed=clusterer.closed_[closed_before:],
+            live=frozenset(clusterer.stories_),
+            state=clusterer.get_state(),
+        )
 
+    def _start(self, plan: _Plan, report: IngestReport) -> _Pending:
+        """Read what the revisions of ``plan``'s stories need and start summarising them (in the
+        worker processes, when there are any). Runs once the batch before is written, and before
+        the next batch is clustered: the clusterer still holds this batch's outcome."""
+        moved = dict(plan.moved)
+        # Moved articles and their stored copies, read once: to find the copies, then to revise.
+        arriving = self.store.get_articles(list(moved)) if moved else []
+        copies = self._copies_of_moved(moved, arriving)
+        moved.update((a.id, where) for a, where in copies)
+        arriving += [a for a, _ in copies]
+        report.moved += len(moved)
+        gained: dict[str, list[Article]] = {}
+        for article in plan.fresh:
+            gained.setdefault(plan.story_of[article.id], []).append(article)
+        lost: dict[str, set[str]] = {}
+        for article_id, (first, _) in moved.items():
+            lost.setdefault(first, set()).add(article_id)
+        for article in arriving:
+            gained.setdefault(moved[article.id][1], []).append(article)
+
+        # The stories rewritten before the revisions, in the order they are written; the reads
+        # below see them as written.
+        writes: list[Story] = []
+        latest: dict[str, Story | None] = {}
+
+        def stored(sid: str) -> Story | None:
+            if sid not in latest:
+                latest[sid] = self._stored(sid)
+            return latest[sid]
+
+        def write(story: Story) -> None:
+            writes.append(story)
+            latest[story.id] = story
+
+        # The store keeps each article in one story: moved articles leave theirs first.
+        for sid, leaving in sorted(lost.items()):
+            if (story := stored(sid)) is not None:
+                write(replace(story, articles=tuple(a for a in story.articles if a not in leaving)))
+        for sid in plan.closed:
+            story = stored(sid)
+            if story is not None and not story.closed:
+                write(replace(story, closed=True))
+                report.stories_closed += 1
+        inherited: dict[str, list[str]] = {}
+        spans: dict[str, list[datetime]] = {}
+        for survivor, old_ids in plan.absorbed.items():
+            for old_id in old_ids:
+                story = stored(old_id)
+                if story is None:
+                    continue  # opened and absorbed within this batch: never stored
+                inherited.setdefault(survivor, []).extend(story.articles)
+                spans.setdefault(survivor, []).extend(
+                    d for d in (story.opened, story.last_seen) if d is not None
+                )
+                # The store keeps each article in one story: empty the absorbed story first.
+                write(replace(story, articles=(), closed=True))
+        # A story that only lost articles is revised too (its brief must not cite them),
+        # unless it closed or was absorbed.
+        shrunk = [sid for sid in sorted(lost) if sid in plan.live]
+        todo = {
+            sid: (gained.get(sid, []), inherited.get(sid, []), spans.get(sid, []))
+            for sid in dict.fromkeys([*gained, *inherited, *shrunk])
+        }
+        jobs = self._revision_jobs(todo, stored)
+        args = [
+            (
+                job.known,
+                job.new,
+                self.max_words,
+                self.update_words,
+                self.summarizer,
+                self.deduper,
+                self.analyzer,
+                self.max_brief_articles,
+            )
+            for job in jobs
+        ]
+        parts: list[Future[_Parts]] | list[tuple[Any, ...]] = args
+        if self.workers > 1 and (len(jobs) > 1 or self._pool is not None):
+            pool = self._executor()
+            parts = [pool.submit(_revision_parts, *a) for a in args]
+        return _Pending(plan.fresh, writes, jobs, parts, plan.live, plan.state)
+
+    def _finish(self, pending: _Pending, report: IngestReport) -> None:
+        """Wait for ``pending``'s summaries (or make them here, without workers) and write the
+        whole batch in one transaction: articles, stories, revisions and the clusterer's state."""
+        parts = [
+            p.result() if isinstance(p, Future) else _revision_parts(*p) for p in pending.parts
+        ]
         with self.store.transaction():
-            self.store.add_articles(fresh)
-            # The store keeps each article in one story: moved articles leave theirs first.
-            for sid, leaving in sorted(lost.items()):
-                story = self._stored(sid)
-                if story is not None:
-                    remaining = tuple(a for a in story.articles if a not in leaving)
-                    self.store.put_story(replace(story, articles=remaining))
-            for sid in closed:
-                story = self._stored(sid)
-                if story is not None and not story.closed:
-                    self.store.put_story(replace(story, closed=True))
-                    report.stories_closed += 1
-            inherited: dict[str, list[str]] = {}
-            spans: dict[str, list[datetime]] = {}
-            for survivor, old_ids in absorbed.items():
-                for old_id in old_ids:
-                    story = self._stored(old_id)
-                    if story is None:
-                        continue  # opened and absorbed within this batch: never stored
-                    inherited.setdefault(survivor, []).extend(story.articles)
-                    spans.setdefault(survivor, []).extend(
-                        d for d in (story.opened, story.last_seen) if d is not None
-                    )
-                    # The store keeps each article in one story: empty the absorbed story first.
-                    self.store.put_story(replace(story, articles=(), closed=True))
-            # A story that only lost articles is revised too (its brief must not cite them),
-            # unless it closed or was absorbed.
-            shrunk = [sid for sid in sorted(lost) if sid in clusterer.stories_]
-            todo = {
-                sid: (gained.get(sid, []), inherited.get(sid, []), spans.get(sid, []))
-                for sid in dict.fromkeys([*gained, *inherited, *shrunk])
-            }
-            self._revise_all(todo, report)
-            self.store.put_state(state_key(clusterer), clusterer.get_state())
+            self.store.add_articles(pending.fresh)
+            for story in pending.writes:
+                self.store.put_story(story)
+            for job, (brief, update, analysis) in zip(pending.jobs, parts, strict=True):
+                self._write_revision(job, brief, update, analysis, pending.live, report)
+            self.store.put_state(state_key(self.clusterer), pending.state)
 
     def _copies_of_moved(
         self, moved: dict[str, tuple[str, str]], movers: Sequence[Article]
@@ -395,80 +477,73 @@ class StoryTracker:
                 raise
             return None
 
-    def _revise_all(
+    def _revision_jobs(
         self,
         todo: dict[str, tuple[list[Article], list[str], list[datetime]]],
-        report: IngestReport,
-    ) -> None:
-        """Make the new revision of every story in ``todo`` ({story: (new articles, inherited
-        article ids, dates bounding the inherited stories)}): read from the store, summarise (in
-        worker processes when there are several stories and ``workers`` > 1), then write.
+        stored: Callable[[str], Story | None],
+    ) -> list[_Job]:
+        """What the new revision of every story in ``todo`` ({story: (new articles, inherited
+        article ids, dates bounding the inherited stories)}) is made from, read from the store
+        (``stored`` reads a story as this batch has rewritten it so far).
 
         Only the ``max_brief_articles`` known articles that joined last are read, so the work per
         story is bounded; the story's dates come from its stored span, not from re-reading it."""
         limit = self.max_brief_articles
         jobs = []
         for story_id, (new_articles, inherited, span) in todo.items():
-            old = self._stored(story_id)
+            old = stored(story_id)
             known_ids = list(dict.fromkeys([*(old.articles if old else ()), *inherited]))
             known = self.store.get_articles(known_ids[-limit:]) if known_ids else []
-            stored = (old.opened, old.last_seen) if old else ()
-            dates = [*span, *(d for d in stored if d is not None)]
+            bounds = (old.opened, old.last_seen) if old else ()
+            dates = [*span, *(d for d in bounds if d is not None)]
             dates += [d for a in (*known, *new_articles) if (d := a.published or a.crawled)]
-            jobs.append((story_id, old, known_ids, known, new_articles, dates))
-        args = [
-            (
-                known,
-                new,
-                self.max_words,
-                self.update_words,
-                self.summarizer,
-                self.deduper,
-                self.analyzer,
-                limit,
-            )
-            for _, _, _, known, new, _ in jobs
-        ]
-        if self.workers > 1 and len(jobs) > 1:
-            parts = list(self._executor().map(_revision_parts, *zip(*args, strict=True)))
-        else:
-            parts = [_revision_parts(*a) for a in args]
-        for (story_id, old, known_ids, _, new_articles, dates), (brief, update, analysis) in zip(
-            jobs, parts, strict=True
-        ):
-            revision = (old.revision if old else 0) + 1
-            # A story can close in the call that changed it (a folder spanning months goes in
-            # as one call): it is written closed, as the clusterer has let it go.
-            closed = story_id not in self.clusterer.stories_
-            if closed and (old is None or not old.closed):
-                report.stories_closed += 1
-            story = Story(
-                id=story_id,
-                articles=tuple(dict.fromkeys([*known_ids, *(a.id for a in new_articles)])),
-                opened=min(dates) if dates else None,
-                last_seen=max(dates) if dates else None,
-                closed=closed,
-                title=headline(brief),
+            jobs.append(_Job(story_id, old, known_ids, known, new_articles, dates))
+        return jobs
+
+    def _write_revision(
+        self,
+        job: _Job,
+        brief: Brief,
+        update: tuple[BriefSentence, ...],
+        analysis: Analysis | None,
+        live: frozenset[str],
+        report: IngestReport,
+    ) -> None:
+        """Write ``job``'s story and its new revision; ``live``: the stories open after the batch."""
+        old = job.old
+        revision = (old.revision if old else 0) + 1
+        # A story can close in the call that changed it (a folder spanning months goes in as one
+        # call): it is written closed, as the clusterer has let it go.
+        closed = job.story not in live
+        if closed and (old is None or not old.closed):
+            report.stories_closed += 1
+        story = Story(
+            id=job.story,
+            articles=tuple(dict.fromkeys([*job.known_ids, *(a.id for a in job.new)])),
+            opened=min(job.dates) if job.dates else None,
+            last_seen=max(job.dates) if job.dates else None,
+            closed=closed,
+            title=headline(brief),
+            revision=revision,
+        )
+        self.store.put_story(story)
+        self.store.add_revision(
+            BriefRevision(
+                story=job.story,
                 revision=revision,
+                brief=brief,
+                update=update,
+                articles=story.articles,
+                made=self.clock(),
             )
-            self.store.put_story(story)
-            self.store.add_revision(
-                BriefRevision(
-                    story=story_id,
-                    revision=revision,
-                    brief=brief,
-                    update=update,
-                    articles=story.articles,
-                    made=self.clock(),
-                )
-            )
-            if analysis is not None:
-                self.store.put_analysis(story_id, analysis, revision)
-            report.touched.append(story_id)
-            if old is None:
-                report.stories_opened += 1
-            else:
-                report.stories_updated += 1
+        )
+        if analysis is not None:
+            self.store.put_analysis(job.story, analysis, revision)
+        report.touched.append(job.story)
+        if old is None:
+            report.stories_opened += 1
+        else:
+            report.stories_updated += 1
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -488,6 +563,46 @@ class StoryTracker:
         self.close()
 
 
+_Parts = tuple[Brief, tuple[BriefSentence, ...], Analysis | None]
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A batch deduplicated and clustered, not yet written (see :meth:`StoryTracker._plan`)."""
+
+    fresh: list[Article]  # the articles the store did not have
+    story_of: dict[str, str]  # each fresh article's story
+    moved: dict[str, tuple[str, str]]  # earlier articles moved: id -> (story before, after)
+    absorbed: dict[str, list[str]]  # stories merged away, by the story that took them
+    closed: list[str]  # stories closed by this batch
+    live: frozenset[str]  # the stories open after it
+    state: bytes  # the clusterer's state after it
+
+
+@dataclass(slots=True)
+class _Job:
+    """What one story's new revision is made from."""
+
+    story: str
+    old: Story | None  # as stored (and rewritten by this batch), if it was
+    known_ids: list[str]  # its articles before this batch, in joining order
+    known: list[Article]  # the last ``max_brief_articles`` of them
+    new: list[Article]  # the articles it gains
+    dates: list[datetime]  # what bounds its span
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A batch whose summaries are being made: written by :meth:`StoryTracker._finish`."""
+
+    fresh: list[Article]
+    writes: list[Story]  # stories rewritten before the revisions, in order
+    jobs: list[_Job]
+    parts: list[Future[_Parts]] | list[tuple[Any, ...]]  # futures, or the arguments to run here
+    live: frozenset[str]
+    state: bytes
+
+
 def _revision_parts(
     known: Sequence[Article],
     new: Sequence[Article],
@@ -497,7 +612,7 @@ def _revision_parts(
     deduper: Deduper,
     analyzer: Callable[[Sequence[Article]], Analysis] | None,
     limit: int | None = None,
-) -> tuple[Brief, tuple[BriefSentence, ...], Analysis | None]:
+) -> _Parts:
     """A story's new brief, update and analysis: pure, so it can run in a worker process.
 
     With a ``limit``, the brief and analysis read the last ``limit`` articles of ``known`` +
