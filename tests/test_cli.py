@@ -125,6 +125,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, Path]:
         "unknown-extension": tmp_path / "notes.docx",
         "too-large": tmp_path / "big.txt",
         "bad-json": tmp_path / "broken.json",
+        "bad-date": tmp_path / "undated.json",
     }
     files["empty"].write_bytes(b"   \n")
     files["binary"].write_bytes(gzip.compress(b"x" * 1000))
@@ -132,6 +133,10 @@ def bad_inputs(tmp_path: Path) -> dict[str, Path]:
     files["unknown-extension"].write_bytes(b"PK\x03\x04")
     files["too-large"].write_text(ARTICLE * 50, encoding="utf-8")
     files["bad-json"].write_text('{"text": "unterminated', encoding="utf-8")
+    # A record's date that cannot be read is refused, not silently dropped from the article.
+    files["bad-date"].write_text(
+        json.dumps({"text": ARTICLE, "published": "1999-04-12 15:02T12:00:00Z"}), encoding="utf-8"
+    )
     return files
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .dates import parse_date
 from .errors import FormatError, InputError, ReadError
 from .feeds import entry_document, looks_like_feed, parse_feed, parse_url_list
 from .fetch import Fetcher, FetchPolicy, FetchResult
@@ -494,6 +495,17 @@ def _record_document(obj: Any, label: str) -> RawDocument:
                 label,
                 f"field {name!r} must be a string, got {type(value).__name__}",
                 reason="bad-record",
+            )
+    for name in ("published", "updated"):
+        value = obj.get(name)
+        # The record's dates are the user's word: one that cannot be read is refused, not dropped
+        # (an article kept without its date would silently lose its place in time).
+        if value not in (None, "") and parse_date(value) is None:
+            raise FormatError(
+                label,
+                f"field {name!r} is not a date: {value!r} (expected ISO 8601, such as"
+                " 2024-05-01 or 2024-05-01T09:30:00Z, or an RFC 2822 date)",
+                reason="bad-date",
             )
     url = obj.get("url")
     source = url if isinstance(url, str) and url else label
