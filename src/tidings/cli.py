@@ -225,7 +225,8 @@ def _tracking_options(p: argparse.ArgumentParser) -> None:
         type=_positive,
         default=200,
         metavar="N",
-        help="articles per transaction: the most a killed run can lose (default 200)",
+        help="articles per transaction (default 200); a killed run loses at most the two batches"
+        " in flight",
     )
 
 
