@@ -31,6 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "duc" / "duc2006.jsonl.gz"
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_cluster import duc_date  # noqa: E402  (DUC dates, swapped day and month mended)
 
 OUTLETS = {"APW": "Associated Press", "NYT": "New York Times", "XIE": "Xinhua"}
 
@@ -139,7 +142,7 @@ def tidings_summary(docs: list[dict], n_words: int) -> str:
         {
             "text": d["text"],
             "title": d.get("headline"),
-            "published": (d.get("date") or "").replace(" ", "T") or None,
+            "published": duc_date(d) if d.get("date") else None,
             "outlet": OUTLETS.get(d["doc_id"][:3], d["doc_id"][:3]),
             "url": f"duc:{d['doc_id']}",
         }

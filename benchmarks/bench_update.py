@@ -28,6 +28,8 @@ DATA = ROOT.parent / "shared" / "data" / "duc" / "duc2007_update.jsonl.gz"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_cluster import duc_date  # noqa: E402  (DUC dates, swapped day and month mended)
+
 N_WORDS = 100
 
 
@@ -52,7 +54,7 @@ def main() -> int:
                 {
                     "text": d["text"],
                     "title": d.get("headline"),
-                    "published": (d.get("date") or "").replace(" ", "T") or None,
+                    "published": duc_date(d) if d.get("date") else None,
                     "outlet": OUTLETS.get(d["doc_id"][:3], d["doc_id"][:3]),
                     "url": f"duc:{d['doc_id']}",
                 }
