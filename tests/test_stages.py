@@ -149,3 +149,24 @@ def test_nothing_usable_carries_the_rejections():
     with pytest.raises(tidings.NothingUsableError) as info:
         tidings.brief(["missing-a.txt", "missing-b.txt"])
     assert [r.input for r in info.value.rejected] == ["missing-a.txt", "missing-b.txt"]
+
+
+def test_a_wire_label_is_not_the_story_headline():
+    """A wire report headed "URGENT" may be the one a brief cites most; the story's headline is
+    then the next article's real title, and a label is used only when nothing else has a title."""
+    from tidings.render import headline
+
+    urgent = Article(
+        id="a1", source="wire", text="Iran lifted the bounty on Monday.", title="URGENT"
+    )
+    titled = Article(
+        id="a2", source="site", text="The bounty was lifted.", title="Iran lifts Rushdie bounty"
+    )
+
+    def cite(article: Article) -> BriefSentence:
+        return BriefSentence(article.text, (Citation(article.id, 0, len(article.text)),), ("x",))
+
+    brief = Brief(sentences=(cite(urgent), cite(urgent), cite(titled)), articles=(urgent, titled))
+    assert headline(brief) == "Iran lifts Rushdie bounty"
+    alone = Brief(sentences=(cite(urgent),), articles=(urgent,))
+    assert headline(alone) == "URGENT"

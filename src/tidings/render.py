@@ -7,6 +7,7 @@ format; the brief they get has already passed :func:`tidings.pipeline.verify_bri
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -186,14 +187,24 @@ def sources_list(brief: Brief) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: (-s["articles"], s["outlet"]))
 
 
+# Wire-service labels that stand where a headline should ("URGENT", "FLASH", "BC-Quake-Peru"):
+# they say how a report was sent, not what it is about.
+_WIRE_LABEL = re.compile(
+    r"(?:urgent|flash|bulletin|advisory|breaking(?: news)?|news ?alert|update[ds]?|correct(?:ion|ed)"
+    r"|repeat(?:ed)?|editors?'? note|(?:bc|ap|upi)-\S*)[\s\W\d]*",
+    re.IGNORECASE,
+)
+
+
 def headline(brief: Brief) -> str | None:
-    """The title of the article the brief draws on most (its first-cited on a tie)."""
+    """The title of the article the brief draws on most (its first-cited on a tie), passing over
+    wire labels such as "URGENT" while another article has a real title."""
     counts = Counter(s.citations[0].article for s in brief.sentences)
-    for article_id, _ in counts.most_common():
-        title = brief.article(article_id).title
-        if title:
-            return title
-    return next((a.title for a in brief.articles if a.title), None)
+    titles = [brief.article(a).title for a, _ in counts.most_common()]
+    titles += [a.title for a in brief.articles]
+    titles = [t for t in titles if t and t.strip()]
+    informative = (t for t in titles if not _WIRE_LABEL.fullmatch(t.strip()))
+    return next(informative, titles[0] if titles else None)
 
 
 def render_brief(brief: Brief, fmt: str = "markdown") -> str:
