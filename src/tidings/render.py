@@ -200,9 +200,9 @@ def headline(brief: Brief) -> str | None:
     """The title of the article the brief draws on most (its first-cited on a tie), passing over
     wire labels such as "URGENT" while another article has a real title."""
     counts = Counter(s.citations[0].article for s in brief.sentences)
-    titles = [brief.article(a).title for a, _ in counts.most_common()]
-    titles += [a.title for a in brief.articles]
-    titles = [t for t in titles if t and t.strip()]
+    candidates = [brief.article(a).title for a, _ in counts.most_common()]
+    candidates += [a.title for a in brief.articles]
+    titles = [t for t in candidates if t and t.strip()]
     informative = (t for t in titles if not _WIRE_LABEL.fullmatch(t.strip()))
     return next(informative, titles[0] if titles else None)
 
