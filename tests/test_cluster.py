@@ -327,3 +327,32 @@ def test_an_empty_call_assigns_nothing_and_changes_nothing():
     before = clusterer.get_state()
     assert clusterer.partial_fit([]) == []
     assert clusterer.get_state() == before
+
+
+def test_features_follow_the_articles_language():
+    """A Spanish article (its metadata says "es") loses Spanish function words and its
+    inflections share a stem; with no language, or "en", the English lists apply as before."""
+    from tidings.cluster import article_features
+
+    text = (
+        "Un terremoto sacudió el lunes la costa sur de Perú y dejó al menos 85 muertos en Pisco, "
+        "según las autoridades, que enviaron ayuda para los damnificados por los terremotos."
+    )
+
+    def features(language, body=text):
+        article = Article(id="x", source="s", text=body, title="Terremoto", language=language)
+        return article_features([article], embedder=_no_embedding)[0]
+
+    spanish = features("es")
+    assert not {"que", "los", "las", "para", "por"} & set(spanish.terms)
+    assert spanish.terms["terremot"] == 4  # "terremoto" x3 (title twice) and "terremotos"
+    assert "terremoto" not in spanish.names  # a common Spanish word, not a name
+    english = PERU[0].text
+    assert features(None, english).terms == features("en", english).terms
+    assert features("en-GB", english).terms == features(None, english).terms
+
+
+def _no_embedding(texts):
+    import numpy as np
+
+    return np.ones((len(texts), 4))

@@ -10,7 +10,9 @@ so that the dot product of two articles is the weighted mean of three cosines:
 * lexical: tf-idf of the content-word stems of its title (counted ``title_weight`` times) and its
   full text. The idf is learned from the stream (running document frequencies), blended with a
   prior from wordfreq's bundled corpus frequencies that dominates while the stream is young
-  (``prior_docs``), so the first article of a stream is weighted sensibly too;
+  (``prior_docs``), so the first article of a stream is weighted sensibly too. Function words,
+  stems and word frequencies are those of the article's language when its metadata gives one
+  (PyStemmer's Snowball stemmers, spaCy's stop-word lists, wordfreq's lists), else English;
 * names: tf-idf of the capitalised names (people, places, organisations) it mentions. They are
   what tells two events of the same kind apart: two earthquakes share "magnitude" and "killed",
   not "Peru" and "Nepal";
@@ -70,7 +72,7 @@ import numpy as np
 from .errors import UsageError
 from .records import Article, content_id
 from .registry import Registry
-from .textutil import STOPWORDS, stem, words
+from .textutil import language_code, stem_in, stopwords, words
 
 __all__ = [
     "CLUSTERERS",
@@ -91,8 +93,9 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z'’\-]+|[A-Z]{2,6})(?:\s+(?:[A-Z][a-z'’\-]
 
 
 @lru_cache(maxsize=400_000)
-def _zipf(word: str) -> float:
-    """wordfreq's Zipf value of ``word`` (log10 frequency per billion words; 0 when unknown)."""
+def _zipf(word: str, language: str = "en") -> float:
+    """wordfreq's Zipf value of ``word`` in ``language`` (log10 frequency per billion words; 0
+    when unknown, or when wordfreq has no list for the language)."""
     try:
         from wordfreq import zipf_frequency
     except ImportError as exc:
@@ -102,7 +105,16 @@ def _zipf(word: str) -> float:
             "story clustering needs wordfreq, a dependency of tidings; run: pip install wordfreq"
         ) from exc
 
-    return float(zipf_frequency(word, "en"))
+    if language != "en" and language not in _wordfreq_languages():
+        return 0.0
+    return float(zipf_frequency(word, language))
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    return frozenset(available_languages())
 
 
 def _prior_idf(zipf: float) -> float:
@@ -169,40 +181,45 @@ def article_features(
     vectors = raw / np.where(norms > 0, norms, 1.0)
     for article, vector in zip(articles, vectors, strict=True):
         title = article.title or ""
+        # The article's own language, when its metadata gives one (English otherwise): its
+        # function words, stems and word frequencies.
+        lang = language_code(article.language)
+        stop = stopwords(lang)
         terms: Counter[str] = Counter()
         zipf: dict[str, float] = {}
         for text, weight in ((title, title_weight), (article.text, 1)):
             for w in words(text):
-                if w in STOPWORDS or len(w) < 3 or w.isdigit():
+                if w in stop or len(w) < 3 or w.isdigit():
                     continue
                 w = w.removesuffix("'s")
-                s = stem(w)
+                s = stem_in(w, lang)
                 terms[s] += weight
-                zipf[s] = max(zipf.get(s, 0.0), _zipf(w))
+                zipf[s] = max(zipf.get(s, 0.0), _zipf(w, lang))
         # An all-capitals headline (wire copy) would make every word of it look like a name.
-        names = _names(article.text if title.isupper() else f"{title}.\n{article.text}")
+        names = _names(article.text if title.isupper() else f"{title}.\n{article.text}", lang)
         out.append(ArticleFeatures(article.id, article.published, dict(terms), zipf, names, vector))
     return out
 
 
-def _names(text: str) -> dict[str, float]:
+def _names(text: str, language: str = "en") -> dict[str, float]:
     """Words of capitalised names -> count ("Prime Minister Pushpa Kamal Dahal" gives "pushpa",
     "kamal", "dahal", so a later "Dahal" matches), without common words and sentence starts."""
     counts: Counter[str] = Counter()
     initial_only: dict[str, bool] = {}
+    stop = stopwords(language)
     for match in _NAME.finditer(text):
         before = text[max(0, match.start() - 3) : match.start()].rstrip(" \t\"'“‘(")
         at_start = not before or before[-1] in ".!?:\n"
         for k, word in enumerate(match.group().split()):
             key = word.lower().replace("’", "'").removesuffix("'s").strip("-'")
             # Titles and common words ("President", "Red", "Minister") say nothing about which event.
-            if len(key) < 2 or key in STOPWORDS or _zipf(key) > 4.5:
+            if len(key) < 2 or key in stop or _zipf(key, language) > 4.5:
                 continue
             counts[key] += 1
             initial_only[key] = initial_only.get(key, True) and at_start and k == 0
     # "Rescuers dug..." is a sentence start, not a name; "Pisco" and "Peru" also occur mid-sentence
     # or are not common words at all.
-    return {k: c for k, c in counts.items() if not (initial_only[k] and _zipf(k) >= 2.5)}
+    return {k: c for k, c in counts.items() if not (initial_only[k] and _zipf(k, language) >= 2.5)}
 
 
 @lru_cache(maxsize=1)

@@ -119,6 +119,59 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
+# ISO 639-1 codes of the languages with a Snowball stemmer in PyStemmer.
+_SNOWBALL = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
+    "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
+    "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
+    "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian", "lt": "lithuanian",
+    "ne": "nepali", "no": "norwegian", "nb": "norwegian", "fa": "persian", "pl": "polish",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian", "es": "spanish",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
+
+
+def language_code(language: str | None) -> str:
+    """The primary ISO 639-1 code of a language tag ("pt-BR" -> "pt"); English when unknown."""
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if len(code) in (2, 3) and code.isalpha() else "en"
+
+
+@lru_cache(maxsize=64)
+def _snowball(language: str):  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer(_SNOWBALL[language]) if language in _SNOWBALL else None
+
+
+@lru_cache(maxsize=400_000)
+def stem_in(word: str, language: str) -> str:
+    """The Snowball stem of a lower-cased ``word`` of ``language`` (an ISO 639-1 code); the word
+    itself in a language without a Snowball stemmer. Numbers are kept as they are."""
+    if language == "en":
+        return stem(word)
+    if word[:1].isdigit():
+        return word.replace(",", "")
+    stemmer = _snowball(language)
+    return str(stemmer.stemWord(word)) if stemmer is not None else word
+
+
+@lru_cache(maxsize=64)
+def stopwords(language: str) -> frozenset[str]:
+    """Function words of ``language`` (an ISO 639-1 code): :data:`STOPWORDS` for English, spaCy's
+    list for another language it has one for (no model needed), else none (the idf then
+    weighs function words down as the stream is read)."""
+    if language == "en":
+        return STOPWORDS
+    import importlib
+
+    try:
+        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+    except ImportError:
+        return frozenset()
+    return frozenset(w.lower() for w in getattr(module, "STOP_WORDS", ()))
+
+
 def content_stems(text: str) -> list[str]:
     """Stems of the content words of ``text``, in order: no stopwords, no one-letter tokens."""
     out = []
