@@ -168,5 +168,7 @@ def test_a_wire_label_is_not_the_story_headline():
 
     brief = Brief(sentences=(cite(urgent), cite(urgent), cite(titled)), articles=(urgent, titled))
     assert headline(brief) == "Iran lifts Rushdie bounty"
+    entity = Article(id="a3", source="wire", text="The bounty stands.", title="&HT;")
+    assert headline(Brief(sentences=(cite(entity),), articles=(entity, titled))) == titled.title
     alone = Brief(sentences=(cite(urgent),), articles=(urgent,))
     assert headline(alone) == "URGENT"
