@@ -623,10 +623,11 @@ def test_the_batch_pipeline_changes_nothing_but_the_time(tmp_path: Path, workers
     assert outcomes[0] == outcomes[1]
 
 
-def test_an_error_in_one_batch_keeps_the_batch_before_it_whole(tmp_path: Path):
-    """The batch before is still being summarised when the next one is clustered: if clustering
-    fails, that batch is written whole before the error goes on, as if the batches had run one
-    after the other."""
+@pytest.mark.parametrize("failing", ["clusterer", "input"])
+def test_an_error_in_one_batch_keeps_the_batch_before_it_whole(tmp_path: Path, failing: str):
+    """The batch before is still being summarised when the next one is read and clustered: if
+    clustering it, or reading the input, fails, that batch is written whole before the error goes
+    on, as if the batches had run one after the other."""
     from test_cluster import NEPAL, PERU
     from tidings.cluster_graph import GraphStoryClusterer
     from tidings.store import open_store
@@ -640,8 +641,14 @@ def test_an_error_in_one_batch_keeps_the_batch_before_it_whole(tmp_path: Path):
             return GraphStoryClusterer.partial_fit(self, articles)
 
     with open_store(str(tmp_path / "fail.db")) as store:
-        tracker = StoryTracker(store, batch_size=len(PERU), workers=2, clusterer=Failing())
-        with tracker, pytest.raises(RuntimeError, match="clusterer failed"):
-            tracker.ingest([*PERU, NEPAL[0]])
+
+        def stream():
+            yield from PERU
+            raise OSError("input failed")
+
+        clusterer = Failing() if failing == "clusterer" else GraphStoryClusterer()
+        tracker = StoryTracker(store, batch_size=len(PERU), workers=2, clusterer=clusterer)
+        with tracker, pytest.raises((RuntimeError, OSError), match=f"{failing} failed"):
+            tracker.ingest([*PERU, NEPAL[0]] if failing == "clusterer" else stream())
         assert sorted(a for s in store.stories() for a in s.articles) == sorted(a.id for a in PERU)
         assert all(store.revisions(s.id) for s in store.stories())

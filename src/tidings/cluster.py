@@ -105,16 +105,27 @@ def _zipf(word: str, language: str = "en") -> float:
             "story clustering needs wordfreq, a dependency of tidings; run: pip install wordfreq"
         ) from exc
 
-    if language != "en" and language not in _wordfreq_languages():
+    if language != "en":
+        language = _wordfreq_language(language) or ""
+        if not language:
+            return 0.0
+    try:
+        return float(zipf_frequency(word, language))
+    except ImportError:  # Chinese, Japanese and Korean need a tokeniser (jieba, MeCab) to look up
         return 0.0
-    return float(zipf_frequency(word, language))
 
 
-@lru_cache(maxsize=1)
-def _wordfreq_languages() -> frozenset[str]:
+@lru_cache(maxsize=64)
+def _wordfreq_language(language: str) -> str | None:
+    """wordfreq's list for ``language``: its own, else the nearest it has ("no" -> "nb",
+    "hr" -> "sh"), else ``None``."""
+    import langcodes
     from wordfreq import available_languages
 
-    return frozenset(available_languages())
+    supported = sorted(available_languages())
+    if language in supported:
+        return language
+    return langcodes.closest_supported_match(language, supported, max_distance=10)
 
 
 def _prior_idf(zipf: float) -> float:

@@ -192,7 +192,7 @@ def sources_list(brief: Brief) -> list[dict[str, Any]]:
 # what it is about.
 _WIRE_LABEL = re.compile(
     r"(?:urgent|flash|bulletin|advisory|breaking(?: news)?|news ?alert|update[ds]?|correct(?:ion|ed)"
-    r"|repeat(?:ed)?|editors?'? note|(?:bc|ap|upi)-\S*|&#?\w+;)[\s\W\d]*",
+    r"|repeat(?:ed)?|editor(?:'?s|s')? note|(?:bc|ap|upi)-\S*|&#?\w+;)[\s\W\d]*",
     re.IGNORECASE,
 )
 

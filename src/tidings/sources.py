@@ -500,11 +500,13 @@ def _record_document(obj: Any, label: str) -> RawDocument:
         value = obj.get(name)
         # The record's dates are the user's word: one that cannot be read is refused, not dropped
         # (an article kept without its date would silently lose its place in time).
-        if value not in (None, "") and parse_date(value) is None:
+        if isinstance(value, str) and not value.strip():
+            continue  # blank: no date given
+        if value is not None and parse_date(value) is None:
             raise FormatError(
                 label,
-                f"field {name!r} is not a date: {value!r} (expected ISO 8601, such as"
-                " 2024-05-01 or 2024-05-01T09:30:00Z, or an RFC 2822 date)",
+                f"field {name!r} is not a date: {value!r} (expected a string in ISO 8601, such"
+                " as 2024-05-01 or 2024-05-01T09:30:00Z, or an RFC 2822 date)",
                 reason="bad-date",
             )
     url = obj.get("url")

@@ -219,18 +219,22 @@ class StoryTracker:
         if rejected:
             self.store.add_rejections(list(rejected), run=run)
         pending: _Pending | None = None
-        for batch in _batches(articles, self.batch_size):
-            try:
+        try:
+            for batch in _batches(articles, self.batch_size):
                 plan = self._plan(batch, report, pending)
-            except Exception:
-                if pending is not None:  # the batch before is whole: keep it
-                    self._finish(pending, report)
-                raise
+                if pending is not None:
+                    done, pending = pending, None
+                    self._finish(done, report)
+                if plan is not None:
+                    pending = self._start(plan, report)
+                if progress:
+                    progress.update(report, len(self.clusterer.live_stories()))
+        except Exception:
+            # Reading the input, clustering the next batch or showing progress failed: the batch
+            # whose summaries are under way is whole, and is kept, as if batches ran one by one.
             if pending is not None:
                 self._finish(pending, report)
-            pending = self._start(plan, report) if plan is not None else None
-            if progress:
-                progress.update(report, len(self.clusterer.live_stories()))
+            raise
         if pending is not None:
             self._finish(pending, report)
         if progress:

@@ -119,7 +119,7 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
-# ISO 639-1 codes of the languages with a Snowball stemmer in PyStemmer.
+# ISO 639 codes (as normalised by :func:`language_code`) of the Snowball stemmers in PyStemmer.
 _SNOWBALL = {
     "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
     "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
@@ -130,24 +130,45 @@ _SNOWBALL = {
     "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
 
+# Tags that name no particular language: undetermined, multiple, no linguistic content, missing.
+_NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis"})
 
+
+@lru_cache(maxsize=256)
 def language_code(language: str | None) -> str:
-    """The primary ISO 639-1 code of a language tag ("pt-BR" -> "pt"); English when unknown."""
-    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
-    return code if len(code) in (2, 3) and code.isalpha() else "en"
+    """The primary language of a tag, normalised by langcodes ("pt-BR" -> "pt", "eng" -> "en",
+    "iw" -> "he"); English when the tag is missing, malformed, names no language, or names one
+    this module has no stemmer or stop words for (its text is then most likely English, and
+    English lists do no harm to text that is not)."""
+    import langcodes
+
+    tag = (language or "").strip().replace("_", "-")
+    if not tag:
+        return "en"
+    try:
+        code = langcodes.Language.get(tag).language
+    except (ValueError, LookupError):  # langcodes' LanguageTagError is a ValueError
+        return "en"
+    if not code or code in _NO_LANGUAGE:
+        return "en"
+    return code if code in _SNOWBALL or stopwords(code) else "en"
 
 
 @lru_cache(maxsize=64)
 def _snowball(language: str):  # type: ignore[no-untyped-def]
     import Stemmer
 
-    return Stemmer.Stemmer(_SNOWBALL[language]) if language in _SNOWBALL else None
+    try:
+        return Stemmer.Stemmer(_SNOWBALL[language]) if language in _SNOWBALL else None
+    except KeyError:  # an older PyStemmer without this language's algorithm
+        return None
 
 
 @lru_cache(maxsize=400_000)
 def stem_in(word: str, language: str) -> str:
-    """The Snowball stem of a lower-cased ``word`` of ``language`` (an ISO 639-1 code); the word
-    itself in a language without a Snowball stemmer. Numbers are kept as they are."""
+    """The Snowball stem of a lower-cased ``word`` of ``language`` (a code from
+    :func:`language_code`); the word itself in a language without a Snowball stemmer. Numbers are
+    kept as they are."""
     if language == "en":
         return stem(word)
     if word[:1].isdigit():
@@ -156,17 +177,24 @@ def stem_in(word: str, language: str) -> str:
     return str(stemmer.stemWord(word)) if stemmer is not None else word
 
 
+# spaCy's package for a language whose code it files under another ("no" is Bokmål, "nb").
+_SPACY_LANG = {"no": "nb"}
+
+
 @lru_cache(maxsize=64)
 def stopwords(language: str) -> frozenset[str]:
-    """Function words of ``language`` (an ISO 639-1 code): :data:`STOPWORDS` for English, spaCy's
-    list for another language it has one for (no model needed), else none (the idf then
-    weighs function words down as the stream is read)."""
+    """Function words of ``language`` (a code from :func:`language_code`): :data:`STOPWORDS` for
+    English, spaCy's list for another language it has one for (no model needed), else none (the
+    idf then weighs function words down as the stream is read)."""
     if language == "en":
         return STOPWORDS
     import importlib
 
+    name = _SPACY_LANG.get(language, language)
+    if not name.isalpha():
+        return frozenset()
     try:
-        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+        module = importlib.import_module(f"spacy.lang.{name}.stop_words")
     except ImportError:
         return frozenset()
     return frozenset(w.lower() for w in getattr(module, "STOP_WORDS", ()))
