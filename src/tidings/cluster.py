@@ -92,10 +92,25 @@ _STATE_FORMAT = "tidings-story-cluster-state.v2"
 _NAME = re.compile(r"\b(?:[A-Z][a-z'’\-]+|[A-Z]{2,6})(?:\s+(?:[A-Z][a-z'’\-]+|[A-Z]{2,6}))*\b")
 
 
-@lru_cache(maxsize=400_000)
 def _zipf(word: str, language: str = "en") -> float:
     """wordfreq's Zipf value of ``word`` in ``language`` (log10 frequency per billion words; 0
     when unknown, or when wordfreq has no list for the language)."""
+    # English has a cache keyed by the word alone: a (word, language) key costs a tuple per entry.
+    return _zipf_en(word) if language == "en" else _zipf_other(word, language)
+
+
+@lru_cache(maxsize=400_000)
+def _zipf_en(word: str) -> float:
+    return _lookup_zipf(word, "en")
+
+
+@lru_cache(maxsize=200_000)
+def _zipf_other(word: str, language: str) -> float:
+    code = _wordfreq_language(language)
+    return _lookup_zipf(word, code) if code else 0.0
+
+
+def _lookup_zipf(word: str, language: str) -> float:
     try:
         from wordfreq import zipf_frequency
     except ImportError as exc:
@@ -105,10 +120,6 @@ def _zipf(word: str, language: str = "en") -> float:
             "story clustering needs wordfreq, a dependency of tidings; run: pip install wordfreq"
         ) from exc
 
-    if language != "en":
-        language = _wordfreq_language(language) or ""
-        if not language:
-            return 0.0
     try:
         return float(zipf_frequency(word, language))
     except ImportError:  # Chinese, Japanese and Korean need a tokeniser (jieba, MeCab) to look up
@@ -762,7 +773,7 @@ class StoryClusterer:
                 self.name_mask_ = np.concatenate([self.name_mask_, np.zeros(grow, bool)])
             if term.startswith("@"):
                 self.name_mask_[i] = True
-                self.zipf_[i] = _zipf(term[1:])
+                self.zipf_[i] = _zipf(term[1:], "en")
         return i
 
     def _pairs(self, active: set[str]) -> list[tuple[float, str, str]]:

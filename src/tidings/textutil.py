@@ -164,13 +164,16 @@ def _snowball(language: str):  # type: ignore[no-untyped-def]
         return None
 
 
-@lru_cache(maxsize=400_000)
 def stem_in(word: str, language: str) -> str:
     """The Snowball stem of a lower-cased ``word`` of ``language`` (a code from
     :func:`language_code`); the word itself in a language without a Snowball stemmer. Numbers are
     kept as they are."""
-    if language == "en":
-        return stem(word)
+    # English goes through stem's own cache: a second cache of the same words costs memory.
+    return stem(word) if language == "en" else _stem_other(word, language)
+
+
+@lru_cache(maxsize=200_000)
+def _stem_other(word: str, language: str) -> str:
     if word[:1].isdigit():
         return word.replace(",", "")
     stemmer = _snowball(language)
