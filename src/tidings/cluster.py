@@ -64,7 +64,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -72,7 +72,7 @@ import numpy as np
 from .errors import UsageError
 from .records import Article, content_id
 from .registry import Registry
-from .textutil import language_code, stem_in, stopwords, words
+from .textutil import language_code, stemmer_for, stopwords, words
 
 __all__ = [
     "CLUSTERERS",
@@ -92,20 +92,22 @@ _STATE_FORMAT = "tidings-story-cluster-state.v2"
 _NAME = re.compile(r"\b(?:[A-Z][a-z'’\-]+|[A-Z]{2,6})(?:\s+(?:[A-Z][a-z'’\-]+|[A-Z]{2,6}))*\b")
 
 
-def _zipf(word: str, language: str = "en") -> float:
-    """wordfreq's Zipf value of ``word`` in ``language`` (log10 frequency per billion words; 0
-    when unknown, or when wordfreq has no list for the language)."""
-    # English has a cache keyed by the word alone: a (word, language) key costs a tuple per entry.
-    return _zipf_en(word) if language == "en" else _zipf_other(word, language)
+def _zipf_for(language: str) -> Callable[[str], float]:
+    """The cached function giving wordfreq's Zipf value of a word in ``language`` (log10
+    frequency per billion words; 0 when unknown, or when wordfreq has no list for the language),
+    picked once per text rather than per word. English has a cache keyed by the word alone: a
+    (word, language) key costs a tuple per entry."""
+    return _zipf if language == "en" else partial(_zipf_other, language)
 
 
 @lru_cache(maxsize=400_000)
-def _zipf_en(word: str) -> float:
+def _zipf(word: str) -> float:
+    """wordfreq's Zipf value of ``word`` in English (see :func:`_zipf_for`)."""
     return _lookup_zipf(word, "en")
 
 
 @lru_cache(maxsize=200_000)
-def _zipf_other(word: str, language: str) -> float:
+def _zipf_other(language: str, word: str) -> float:
     code = _wordfreq_language(language)
     return _lookup_zipf(word, code) if code else 0.0
 
@@ -206,7 +208,7 @@ def article_features(
         # The article's own language, when its metadata gives one (English otherwise): its
         # function words, stems and word frequencies.
         lang = language_code(article.language)
-        stop = stopwords(lang)
+        stop, stem_of, zipf_of = stopwords(lang), stemmer_for(lang), _zipf_for(lang)
         terms: Counter[str] = Counter()
         zipf: dict[str, float] = {}
         for text, weight in ((title, title_weight), (article.text, 1)):
@@ -214,9 +216,9 @@ def article_features(
                 if w in stop or len(w) < 3 or w.isdigit():
                     continue
                 w = w.removesuffix("'s")
-                s = stem_in(w, lang)
+                s = stem_of(w)
                 terms[s] += weight
-                zipf[s] = max(zipf.get(s, 0.0), _zipf(w, lang))
+                zipf[s] = max(zipf.get(s, 0.0), zipf_of(w))
         # An all-capitals headline (wire copy) would make every word of it look like a name.
         names = _names(article.text if title.isupper() else f"{title}.\n{article.text}", lang)
         out.append(ArticleFeatures(article.id, article.published, dict(terms), zipf, names, vector))
@@ -228,20 +230,20 @@ def _names(text: str, language: str = "en") -> dict[str, float]:
     "kamal", "dahal", so a later "Dahal" matches), without common words and sentence starts."""
     counts: Counter[str] = Counter()
     initial_only: dict[str, bool] = {}
-    stop = stopwords(language)
+    stop, zipf_of = stopwords(language), _zipf_for(language)
     for match in _NAME.finditer(text):
         before = text[max(0, match.start() - 3) : match.start()].rstrip(" \t\"'“‘(")
         at_start = not before or before[-1] in ".!?:\n"
         for k, word in enumerate(match.group().split()):
             key = word.lower().replace("’", "'").removesuffix("'s").strip("-'")
             # Titles and common words ("President", "Red", "Minister") say nothing about which event.
-            if len(key) < 2 or key in stop or _zipf(key, language) > 4.5:
+            if len(key) < 2 or key in stop or zipf_of(key) > 4.5:
                 continue
             counts[key] += 1
             initial_only[key] = initial_only.get(key, True) and at_start and k == 0
     # "Rescuers dug..." is a sentence start, not a name; "Pisco" and "Peru" also occur mid-sentence
     # or are not common words at all.
-    return {k: c for k, c in counts.items() if not (initial_only[k] and _zipf(k, language) >= 2.5)}
+    return {k: c for k, c in counts.items() if not (initial_only[k] and zipf_of(k) >= 2.5)}
 
 
 @lru_cache(maxsize=1)
@@ -773,7 +775,7 @@ class StoryClusterer:
                 self.name_mask_ = np.concatenate([self.name_mask_, np.zeros(grow, bool)])
             if term.startswith("@"):
                 self.name_mask_[i] = True
-                self.zipf_[i] = _zipf(term[1:], "en")
+                self.zipf_[i] = _zipf(term[1:])
         return i
 
     def _pairs(self, active: set[str]) -> list[tuple[float, str, str]]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache, partial
 from types import MappingProxyType
 
 __all__ = [
@@ -104,19 +104,10 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer  # PyStemmer: the Snowball algorithms compiled to C
-
-    return Stemmer.Stemmer("english")
-
-
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Return the Snowball (Porter2) stem of a lower-cased word; numbers are kept as they are."""
-    if word[:1].isdigit():
-        return word.replace(",", "")
-    return str(_stemmer().stemWord(word))
+    return _stem(word, "en")
 
 
 # ISO 639 codes (as normalised by :func:`language_code`) of the Snowball stemmers in PyStemmer.
@@ -156,7 +147,7 @@ def language_code(language: str | None) -> str:
 
 @lru_cache(maxsize=64)
 def _snowball(language: str):  # type: ignore[no-untyped-def]
-    import Stemmer
+    import Stemmer  # PyStemmer: the Snowball algorithms compiled to C
 
     try:
         return Stemmer.Stemmer(_SNOWBALL[language]) if language in _SNOWBALL else None
@@ -164,16 +155,20 @@ def _snowball(language: str):  # type: ignore[no-untyped-def]
         return None
 
 
-def stem_in(word: str, language: str) -> str:
-    """The Snowball stem of a lower-cased ``word`` of ``language`` (a code from
-    :func:`language_code`); the word itself in a language without a Snowball stemmer. Numbers are
-    kept as they are."""
-    # English goes through stem's own cache: a second cache of the same words costs memory.
-    return stem(word) if language == "en" else _stem_other(word, language)
+def stemmer_for(language: str) -> Callable[[str], str]:
+    """The cached stemming function for ``language`` (a code from :func:`language_code`), picked
+    once per text rather than per word: :func:`stem` for English (keyed by the word alone, which
+    costs less memory than a (word, language) key), else one that stems in that language, or
+    returns the word as it is when there is no Snowball stemmer for it."""
+    return stem if language == "en" else partial(_stem_other, language)
 
 
 @lru_cache(maxsize=200_000)
-def _stem_other(word: str, language: str) -> str:
+def _stem_other(language: str, word: str) -> str:
+    return _stem(word, language)
+
+
+def _stem(word: str, language: str) -> str:
     if word[:1].isdigit():
         return word.replace(",", "")
     stemmer = _snowball(language)
