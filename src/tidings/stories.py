@@ -325,24 +325,8 @@ class StoryTracker:
         """Read what the revisions of ``plan``'s stories need and start summarising them (in the
         worker processes, when there are any). Runs once the batch before is written, and before
         the next batch is clustered: the clusterer still holds this batch's outcome."""
-        moved = dict(plan.moved)
-        # Moved articles and their stored copies, read once: to find the copies, then to revise.
-        arriving = self.store.get_articles(list(moved)) if moved else []
-        copies = self._copies_of_moved(moved, arriving)
-        moved.update((a.id, where) for a, where in copies)
-        arriving += [a for a, _ in copies]
-        report.moved += len(moved)
-        gained: dict[str, list[Article]] = {}
-        for article in plan.fresh:
-            gained.setdefault(plan.story_of[article.id], []).append(article)
-        lost: dict[str, set[str]] = {}
-        for article_id, (first, _) in moved.items():
-            lost.setdefault(first, set()).add(article_id)
-        for article in arriving:
-            gained.setdefault(moved[article.id][1], []).append(article)
-
-        # The stories rewritten before the revisions, in the order they are written; the reads
-        # below see them as written.
+        # The stories this batch reads, each read once, and those it rewrites before the
+        # revisions, in the order they are written; later reads see them as written.
         writes: list[Story] = []
         latest: dict[str, Story | None] = {}
 
@@ -354,6 +338,22 @@ class StoryTracker:
         def write(story: Story) -> None:
             writes.append(story)
             latest[story.id] = story
+
+        moved = dict(plan.moved)
+        # Moved articles and their stored copies, read once: to find the copies, then to revise.
+        arriving = self.store.get_articles(list(moved)) if moved else []
+        copies = self._copies_of_moved(moved, arriving, stored)
+        moved.update((a.id, where) for a, where in copies)
+        arriving += [a for a, _ in copies]
+        report.moved += len(moved)
+        gained: dict[str, list[Article]] = {}
+        for article in plan.fresh:
+            gained.setdefault(plan.story_of[article.id], []).append(article)
+        lost: dict[str, set[str]] = {}
+        for article_id, (first, _) in moved.items():
+            lost.setdefault(first, set()).add(article_id)
+        for article in arriving:
+            gained.setdefault(moved[article.id][1], []).append(article)
 
         # The store keeps each article in one story: moved articles leave theirs first.
         for sid, leaving in sorted(lost.items()):
@@ -419,7 +419,10 @@ class StoryTracker:
             self.store.put_state(state_key(self.clusterer), pending.state)
 
     def _copies_of_moved(
-        self, moved: dict[str, tuple[str, str]], movers: Sequence[Article]
+        self,
+        moved: dict[str, tuple[str, str]],
+        movers: Sequence[Article],
+        stored: Callable[[str], Story | None],
     ) -> list[tuple[Article, tuple[str, str]]]:
         """The stored near-copies of ``movers``, the articles the clusterer moved (``moved``
         says from where to where), which move with them: ``[(copy, (story it leaves, story it
@@ -428,13 +431,15 @@ class StoryTracker:
         A copy never enters the clusterer (it follows its original), so the clusterer cannot move
         it; left behind, the story it stayed in would cite the text of an article that left. The
         copies of a story are its articles the clusterer does not hold; each goes with the moved
-        article of its old story it copies (the deduper's threshold, the most similar first)."""
+        article of its old story it copies (the deduper's threshold, the most similar first).
+        ``stored`` reads a story through the batch's cache, so the rewrites after it do not read
+        it again."""
         by_story: dict[str, list[Article]] = {}
         for article in sorted(movers, key=lambda a: a.id):
             by_story.setdefault(moved[article.id][0], []).append(article)
         out: list[tuple[Article, tuple[str, str]]] = []
         for story_id, leaving in by_story.items():
-            story = self._stored(story_id)
+            story = stored(story_id)
             if story is None:
                 continue
             held = self.clusterer.assigned_
