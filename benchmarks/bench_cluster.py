@@ -2,6 +2,7 @@
 
     python benchmarks/bench_cluster.py            # quality + scale at 2.5k, 10k and 40k articles
     python benchmarks/bench_cluster.py --quick    # quality + scale at 1k and 4k articles
+    python benchmarks/bench_cluster.py --skip-quality --skip-scale --order   # input order only
 
 Data: ../shared/data/duc/duc2006.jsonl.gz and duc2007_main_docs.jsonl.gz (NIST, research use;
 never copied into this repo): 95 topics of 25 articles. Gold label: the topic. A document filed
@@ -41,6 +42,10 @@ loaded), of load + near-duplicate removal (``Deduper`` over the whole set) + clu
 JSON-like records (briefs are measured in bench_summarize.py), peak RSS of the process, and the
 BCubed F1 against the synthetic events. Targets: 40k cost <= 4.4x the 10k cost, peak memory
 < 1.5 GB at 40k, >= 50 articles/s end to end with briefs.
+
+**Input order** (``--order``): the synthetic stream of 3,000 articles listed three ways and taken
+as listed, in calls of 200 (``StoryTracker.ingest(order="arrival")``), against the same listing
+taken in publication order (``ingest``'s default).
 
 It exits 0 with a message when the shared data is absent.
 """
@@ -503,6 +508,49 @@ def scale(sizes: Sequence[int]) -> None:
         )
 
 
+def input_order(n: int = 3000, call: int = 200) -> None:
+    """BCubed F1 on the synthetic stream as listed in three orders, each taken as it comes in calls
+    of ``call`` articles (``StoryTracker.ingest(order="arrival")``, its batch size) and, the
+    baseline, in publication order (what ``ingest`` does by default, whatever the listing)."""
+    import tidings
+    from tidings.cluster import bcubed, time_order
+    from tidings.cluster_graph import GraphStoryClusterer
+
+    records, labels = synthetic_records(n)
+    articles, _ = tidings.load(records)
+    gold = {r["url"]: label for r, label in zip(records, labels, strict=True)}
+    shuffled = list(articles)
+    random.Random(1).shuffle(shuffled)
+    listings = {
+        "by URL (event, then report: a folder read by file name)": sorted(
+            articles, key=lambda a: a.url or ""
+        ),
+        "shuffled (seed 1)": shuffled,
+        "as generated (events in turn, each over 10 days)": list(articles),
+    }
+    print(f"## Input order: synthetic stream of {len(articles):,} articles, calls of {call}\n")
+    print("| listing | taken as listed: P / R / F1 | closed stories | in publication order: F1 |")
+    print("|---|---|---:|---:|")
+    for name, listing in listings.items():
+        row = []
+        for stream in (listing, sorted(listing, key=time_order)):
+            clusterer = GraphStoryClusterer()
+            assigned: dict[str, str] = {}
+            for i in range(0, len(stream), call):
+                assigned.update(
+                    (x.article, x.story) for x in clusterer.partial_fit(stream[i : i + call])
+                )
+                assigned.update((a, to) for a, (_, to) in clusterer.moved_.items())
+            scores = bcubed(
+                [gold[a.url or ""] for a in stream],
+                [clusterer.resolve(assigned[a.id]) for a in stream],
+            )
+            row.append((scores, len(clusterer.closed_)))
+        (p, r, f), closed = row[0]
+        print(f"| {name} | {p:.3f} / {r:.3f} / {f:.3f} | {closed} | {row[1][0][2]:.3f} |")
+    print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="scale at 1k and 4k articles only")
@@ -510,6 +558,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-scale", action="store_true", help="only the quality table")
     parser.add_argument(
         "--embedders", action="store_true", help="also compare embedders (e5-small takes ~6 min)"
+    )
+    parser.add_argument(
+        "--order", action="store_true", help="also measure the input order's effect (~1 min)"
     )
     parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -523,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         quality()
     if args.embedders:
         embedders()
+    if args.order:
+        input_order()
     if not args.skip_scale:
         scale([1000, 4000] if args.quick else [2500, 10000, 40000])
     return 0

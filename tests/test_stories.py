@@ -533,6 +533,55 @@ def test_a_story_that_closes_in_the_call_that_opened_it_is_stored_closed(tmp_pat
         }
 
 
+def test_stories_do_not_depend_on_the_order_the_inputs_are_listed_in(tmp_path: Path):
+    """A folder read by file name lists August's election before the rest of May's flood. Taken
+    as listed, the newest time seen jumps to August, the flood's story (30-day window) closes
+    after its first report, and each later report opens a story of its own. The tracker
+    takes a listed input by publication time, so every listing gives the same stories."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    rows = [
+        {"title": t, "text": x, "published": f"2024-{m}-{10 + k:02d}T09:00:00Z", "outlet": o}
+        for m, o, story in (("05", "North Post", FLOOD), ("08", "Daily Wire", ELECTION))
+        for k, (t, x) in enumerate(story)
+    ]
+    flood_first = [rows[0], rows[3], rows[1], rows[4], rows[2], rows[5]]
+    partitions = []
+    for name, listing in (("sorted", rows), ("mixed", flood_first), ("reversed", rows[::-1])):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in listing), encoding="utf-8")
+        code, out, err = run("stories", str(path), "--format", "json", "--batch-size", "1")
+        assert code == EXIT_OK, err
+        partitions.append({frozenset(a["id"] for a in s["articles"]) for s in json.loads(out)})
+    flood = frozenset(a.id for a in tidings.load(rows[:3])[0])
+    assert flood in partitions[0]
+    assert partitions[0] == partitions[1] == partitions[2]
+
+    # The same listing taken as it arrives (a live stream's order) splits the flood.
+    articles, _ = tidings.load(flood_first)
+    with open_store(str(tmp_path / "arrival.db")) as store:
+        with StoryTracker(store, batch_size=1) as tracker:
+            tracker.ingest(articles, order="arrival")
+        stored = {frozenset(s.articles) for s in store.stories()}
+    assert flood not in stored
+    assert sum(1 for s in stored if s < flood) == 3
+
+
+def test_ingest_order_must_be_published_or_arrival(tmp_path: Path):
+    from tidings.errors import UsageError
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    with (
+        open_store(str(tmp_path / "o.db")) as store,
+        StoryTracker(store) as tracker,
+        pytest.raises(UsageError, match=r"order parameter .* got 'date'"),
+    ):
+        tracker.ingest([], order="date")  # type: ignore[arg-type]
+
+
 def test_near_copies_move_with_the_article_they_copy(tmp_path: Path):
     """A copy follows its original into a story and never enters the clusterer; when the
     clusterer later moves the original, the copy must go with it, not stay behind in a story
@@ -614,9 +663,12 @@ def test_the_batch_pipeline_changes_nothing_but_the_time(tmp_path: Path, workers
         with open_store(str(tmp_path / f"p{pipelined}{workers}.db")) as store:
             with StoryTracker(store, batch_size=2, workers=workers) as tracker:
                 if pipelined:
-                    reports = [tracker.ingest(stream)]
+                    reports = [tracker.ingest(stream, order="arrival")]
                 else:
-                    reports = [tracker.ingest(stream[k : k + 2]) for k in range(0, len(stream), 2)]
+                    reports = [
+                        tracker.ingest(stream[k : k + 2], order="arrival")
+                        for k in range(0, len(stream), 2)
+                    ]
             assert sum(r.moved for r in reports) >= 1
             assert_quakes_apart(store)
             outcomes.append((_stored_outcome(store), store.get_state(STATE_KEY)))
@@ -649,6 +701,8 @@ def test_an_error_in_one_batch_keeps_the_batch_before_it_whole(tmp_path: Path, f
         clusterer = Failing() if failing == "clusterer" else GraphStoryClusterer()
         tracker = StoryTracker(store, batch_size=len(PERU), workers=2, clusterer=clusterer)
         with tracker, pytest.raises((RuntimeError, OSError), match=f"{failing} failed"):
-            tracker.ingest([*PERU, NEPAL[0]] if failing == "clusterer" else stream())
+            tracker.ingest(
+                [*PERU, NEPAL[0]] if failing == "clusterer" else stream(), order="arrival"
+            )
         assert sorted(a for s in store.stories() for a in s.articles) == sorted(a.id for a in PERU)
         assert all(store.revisions(s.id) for s in store.stories())

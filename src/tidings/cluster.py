@@ -476,7 +476,7 @@ class StoryClusterer:
         articles = list(articles)
         self._check_params()
         fresh = {a.id: a for a in articles if a.id not in self.assigned_}
-        batch = sorted(fresh.values(), key=_time_order)
+        batch = sorted(fresh.values(), key=time_order)
         features = article_features(
             batch,
             embedder=self.embedder,
@@ -1034,7 +1034,7 @@ def _read_state(
     return header, archive
 
 
-def _time_order(article: Article) -> tuple[bool, float, str]:
+def time_order(article: Article) -> tuple[bool, float, str]:
     return (
         article.published is None,
         article.published.timestamp() if article.published else 0.0,

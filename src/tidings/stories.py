@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from .cluster import StoryClusterer
+from .cluster import StoryClusterer, time_order
 from .cluster_graph import GraphStoryClusterer
 from .dedupe import CopyIndex, Deduper
 from .errors import StoreError, UsageError
@@ -196,6 +196,7 @@ class StoryTracker:
         rejected: Sequence[Rejection] = (),
         run: str | None = None,
         progress: Progress | None = None,
+        order: Literal["published", "arrival"] = "published",
     ) -> IngestReport:
         """Add articles to the stories, a batch (one transaction) at a time.
 
@@ -210,10 +211,25 @@ class StoryTracker:
             rejected: rejections from reading them, recorded with the run.
             run: a label for this run (default: the current time).
             progress: where to show progress, if anywhere.
+            order: ``"published"`` (the default) reads all of ``articles`` first and takes them
+                by publication time, oldest first (undated ones last; ties by id), so the
+                stories do not depend on the order the inputs were listed in. Taken as listed,
+                a folder read by file name puts next month's report before this week's; the
+                newest time seen then jumps ahead, and stories still being reported close
+                early and split (on a synthetic stream of 3,000 articles, shuffled: BCubed F1
+                0.70 against 1.00, ``benchmarks/RESULTS.md``). ``"arrival"`` takes the
+                articles as they come, without holding them all: for a live stream, whose
+                order is its time order.
 
         Returns:
             Counts of what happened, and the ids of the stories that changed.
         """
+        if order == "published":
+            articles = sorted(articles, key=time_order)
+        elif order != "arrival":
+            raise UsageError(
+                f"the order parameter of StoryTracker.ingest must be 'published' or 'arrival', got {order!r}"
+            )
         report = IngestReport(rejected=len(rejected))
         run = run or self.clock().isoformat()
         if rejected:
