@@ -98,29 +98,99 @@ def test_a_merge_is_undone_when_the_rest_arrive_one_at_a_time():
 
 
 def test_a_story_id_is_never_given_out_twice():
-    """An article can open a story more than once (it moved out, and back later). Had the id of
-    a story merged away been given out again, ``resolve`` would send the new story's articles to
-    the old one's heir: on DUC this put two topics without a single link between them in one
-    story."""
-    from tidings.records import content_id
-
-    clusterer = GraphStoryClusterer()
-    taken = content_id("story", PERU[0].id)
-    clusterer.merged_[taken] = "elsewhere"  # as if PERU[0]'s first story had been absorbed
-    (assignment,) = clusterer.partial_fit([PERU[0]])
-    assert assignment.story != taken and assignment.opened
-    assert clusterer.resolve(assignment.story) == assignment.story == clusterer.story_of(PERU[0].id)
-
-    # Both methods share the id mechanism (StoryClusterer._new_story_id).
+    """An article can open a story more than once (it moved out, and back later, or came again
+    after its story closed). Had the id of a story merged away been given out again, ``resolve``
+    would send the new story's articles to the old one's heir: on DUC this put two topics without
+    a single link between them in one story. Ids carry the count of stories opened, so this
+    holds after a restore too, though a saved state keeps no closed story."""
     for method in ("story-graph.v1", "story-cluster.v2"):
         closing = CLUSTERERS.get(method)(window=timedelta(days=5))
         (first,) = closing.partial_fit([PERU[0]])
         closing.partial_fit(NEPAL)  # a week later: Peru's story closes
         assert first.story in closing.closed_
-        restored = CLUSTERERS.get(method)(window=timedelta(days=5)).set_state(closing.get_state())
+        state = closing.get_state()
+        assert first.story.encode() not in state
+        restored = CLUSTERERS.get(method)(window=timedelta(days=5)).set_state(state)
+        assert restored.closed_ == []
         for clusterer in (closing, restored):
             (again,) = clusterer.partial_fit([PERU[0]])  # the same article submitted again
-            assert again.story != first.story
+            assert again.story != first.story and again.opened
+            assert clusterer.resolve(again.story) == again.story
+
+
+def _invented(n: int, seed: int = 0):
+    """``n`` reports of ``n // 4`` invented events, one every six hours: four reports each, every
+    report with words of its own (as a news stream brings new names and typos for ever)."""
+    import random
+
+    from test_cluster import article
+
+    rng = random.Random(seed)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(4))
+
+    out = []
+    for k in range(n):
+        event = k // 4
+        shared = random.Random(event)
+        place = "".join(shared.choice("bcdfgklmnprstvz") + shared.choice("aeiou") for _ in range(3))
+        text = (
+            f"Officials in {place.title()} said the {place} flood damaged homes and roads. "
+            + " ".join(word() for _ in range(30))
+            + f". Residents of {place.title()} were told to wait."
+        )
+        out.append(article(f"{place.title()} flood report {k}", text, day=0, hour=6 * event))
+    return out
+
+
+@pytest.mark.parametrize("method", ["story-graph.v1", "story-cluster.v2"])
+def test_the_saved_state_is_bounded_by_the_recent_stream(method):
+    """Closed stories and the words only they used leave the saved state: it stays the size
+    of the recent stream however long the stream runs. Without ``vocab_horizon`` the
+    vocabulary grows by every new word; with it, a word no live article uses and that the last
+    ``vocab_horizon`` documents did not contain is forgotten, and one that comes back is new."""
+    stream = _invented(480)
+    sizes, vocab = {}, {}
+    for horizon in (None, 40):
+        clusterer = CLUSTERERS.get(method)(window=timedelta(days=1), vocab_horizon=horizon)
+        states = []
+        for k in range(0, len(stream), 40):
+            clusterer.partial_fit(stream[k : k + 40])
+            states.append(len(clusterer.get_state()))
+        sizes[horizon], vocab[horizon] = states, len(clusterer.vocab_)
+        assert len(clusterer.closed_) > 100  # most events closed
+        live = {a for ids in clusterer.live_stories().values() for a in ids}
+        assert len(live) < 40
+    assert vocab[None] > 480 * 25  # every report's own words
+    assert vocab[40] < 80 * 33  # the words of at most the last 80 documents (two horizons)
+    assert sizes[40][-1] < 1.3 * sizes[40][3], sizes  # flat after the first few calls
+    assert sizes[None][-1] > 2 * sizes[None][3], sizes
+
+
+@pytest.mark.parametrize("method", ["story-graph.v1", "story-cluster.v2"])
+def test_forgetting_words_keeps_the_clusterer_deterministic_and_restorable(method):
+    """Words are forgotten at fixed points of the stream (every ``vocab_horizon // 2``
+    documents), and the words of live articles are kept and renumbered with their stories:
+    a clusterer restored in between continues as the one that was not, and the events stay
+    apart."""
+    stream = _invented(160, seed=1)
+    make = CLUSTERERS.get(method)
+    whole = make(window=timedelta(days=1), vocab_horizon=10)
+    out_whole = [whole.partial_fit(stream[k : k + 16]) for k in range(0, len(stream), 16)]
+    resumed = make(window=timedelta(days=1), vocab_horizon=10)
+    out_resumed = []
+    for k in range(0, len(stream), 16):
+        if k:
+            resumed = make(window=timedelta(days=1), vocab_horizon=10).set_state(
+                resumed.get_state()
+            )
+        out_resumed.append(resumed.partial_fit(stream[k : k + 16]))
+    assert out_resumed == out_whole
+    assert resumed.get_state() == whole.get_state()
+    assigned = {a.article: a.story for call in out_whole for a in call}
+    gold = [str(k // 4) for k in range(len(stream))]
+    assert bcubed(gold, [whole.resolve(assigned[a.id]) for a in stream])[2] > 0.95
 
 
 def test_story_closes_after_the_window_and_leaves_memory():
@@ -232,3 +302,37 @@ def test_duc_subset_quality_floor(shared_data):
     clusterer.partial_fit(articles)
     _, _, f1 = bcubed([gold[a.url] for a in articles], [clusterer.story_of(a.id) for a in articles])
     assert f1 >= DUC_F1_FLOOR
+
+
+@pytest.mark.parametrize("method", ["story-graph.v1", "story-cluster.v2"])
+def test_a_state_saved_before_bounded_states_still_restores(method):
+    """States saved before the vocabulary horizon and numbered story ids list every closed story
+    and keep no last-seen count per term: they restore, and go on without reusing an id."""
+    import io
+    import json
+
+    import numpy as np
+
+    make = CLUSTERERS.get(method)
+    first = make(window=timedelta(days=5))
+    (peru,) = {a.story for a in first.partial_fit([PERU[0]])}
+    first.partial_fit(NEPAL)  # Peru's story closes
+    archive = np.load(io.BytesIO(first.get_state()))
+    header = json.loads(archive["header"].tobytes())
+    del header["n_opened"], header["config"]["vocab_horizon"]
+    header["closed"] = [peru]
+    old = io.BytesIO()
+    np.savez(
+        old,
+        header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+        **{k: archive[k] for k in archive.files if k not in ("header", "seen")},
+    )
+    restored = make(window=timedelta(days=5)).set_state(old.getvalue())
+    assert restored.live_stories() == first.live_stories()
+    # The same decisions; only the new stories' ids differ (the old state kept no count).
+    ours, theirs = restored.partial_fit(PERU[1:]), first.partial_fit(PERU[1:])
+    assert [(a.article, a.opened, a.score) for a in ours] == [
+        (a.article, a.opened, a.score) for a in theirs
+    ]
+    assert sorted(restored.live_stories().values()) == sorted(first.live_stories().values())
+    assert peru not in {a.story for a in restored.partial_fit([PERU[0]])}

@@ -588,6 +588,15 @@ class GraphStoryClusterer(StoryClusterer):
                 self.order_.pop(article, None)
             self._record_close(sid, community.articles, call)
 
+    def _terms_in_use(self) -> np.ndarray:
+        return np.concatenate([np.zeros(0, np.int64), *(n.ids for n in self.nodes_.values())])
+
+    def _renumber_terms(self, new_id: np.ndarray) -> None:
+        for node in self.nodes_.values():
+            node.ids = new_id[node.ids]
+            node.keys = tuple(int(new_id[k]) for k in node.keys)
+        self.keys_ = {int(new_id[k]): held for k, held in self.keys_.items()}
+
     # -- state ----------------------------------------------------------------------------------
 
     def _reset(self) -> None:
@@ -625,6 +634,7 @@ class GraphStoryClusterer(StoryClusterer):
             header=np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8),
             df=self.df_[: len(self.vocab_)],
             zipf=self.zipf_[: len(self.vocab_)],
+            seen=self.seen_[: len(self.vocab_)],
             lengths=np.array([len(n.ids) for n in nodes], dtype=np.int64),
             ids=np.concatenate([n.ids for n in nodes]) if nodes else np.zeros(0, np.int64),
             vals=np.concatenate([n.vals for n in nodes]) if nodes else np.zeros(0, np.float64),
