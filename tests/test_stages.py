@@ -153,7 +153,7 @@ def test_nothing_usable_carries_the_rejections():
 
 def test_a_wire_label_is_not_the_story_headline():
     """A wire report headed "URGENT" may be the one a brief cites most; the story's headline is
-    then the next article's real title, and a label is used only when nothing else has a title."""
+    then the next article's real title."""
     from tidings.render import headline
 
     urgent = Article(
@@ -170,5 +170,16 @@ def test_a_wire_label_is_not_the_story_headline():
     assert headline(brief) == "Iran lifts Rushdie bounty"
     entity = Article(id="a3", source="wire", text="The bounty stands.", title="&HT;")
     assert headline(Brief(sentences=(cite(entity),), articles=(entity, titled))) == titled.title
+    # With no real title anywhere, the brief's first sentence is the headline; a label only
+    # when there is not even a sentence.
     alone = Brief(sentences=(cite(urgent),), articles=(urgent,))
-    assert headline(alone) == "URGENT"
+    assert headline(alone) == "Iran lifted the bounty on Monday."
+    assert headline(Brief(sentences=(), articles=(urgent,))) == "URGENT"
+    untitled = Article(id="a4", source="x", text=" ".join(["The bounty was lifted"] * 12) + ".")
+    long = headline(Brief(sentences=(cite(untitled),), articles=(untitled,)))
+    assert long is not None and long.endswith("…") and len(long) <= 100
+    assert untitled.text.startswith(long[:-1] + " ")  # cut between words
+    assert headline(Brief(sentences=(), articles=(untitled,))) is None
+    # Entities left in a title are decoded, or dropped when they are not HTML's.
+    marked = Article(id="a5", source="x", text="x", title="Acupuncture &amp; facelifts &HT;")
+    assert headline(Brief(sentences=(), articles=(marked,))) == "Acupuncture & facelifts"

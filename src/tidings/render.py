@@ -6,6 +6,7 @@ format; the brief they get has already passed :func:`tidings.pipeline.verify_bri
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import Counter
@@ -192,20 +193,49 @@ def sources_list(brief: Brief) -> list[dict[str, Any]]:
 # what it is about.
 _WIRE_LABEL = re.compile(
     r"(?:urgent|flash|bulletin|advisory|breaking(?: news)?|news ?alert|update[ds]?|correct(?:ion|ed)"
-    r"|repeat(?:ed)?|editor(?:'?s|s')? note|(?:bc|ap|upi)-\S*|&#?\w+;)[\s\W\d]*",
+    r"|repeat(?:ed)?|editor(?:'?s|s')? note|(?:bc|ap|upi)-\S*)[\s\W\d]*",
     re.IGNORECASE,
 )
 
 
 def headline(brief: Brief) -> str | None:
     """The title of the article the brief draws on most (its first-cited on a tie), passing over
-    wire labels such as "URGENT" while another article has a real title."""
+    wire labels such as "URGENT" while another article has a real title.
+
+    When no article has a real title (records without one, a wire feed's labels), the headline is
+    the brief's first sentence, cut at a word before ``_HEADLINE_CHARS`` characters: a sentence of
+    a source, not words of our own. Markup entities left in a title ("&amp;", or SGML's "&HT;")
+    are decoded or dropped.
+    """
     counts = Counter(s.citations[0].article for s in brief.sentences)
     candidates = [brief.article(a).title for a, _ in counts.most_common()]
     candidates += [a.title for a in brief.articles]
-    titles = [t for t in candidates if t and t.strip()]
-    informative = (t for t in titles if not _WIRE_LABEL.fullmatch(t.strip()))
-    return next(informative, titles[0] if titles else None)
+    titles = [c for t in candidates if t and (c := _clean_title(t))]
+    informative = next((t for t in titles if not _WIRE_LABEL.fullmatch(t)), None)
+    if informative is not None:
+        return informative
+    if brief.sentences:
+        return _shorten(" ".join(brief.sentences[0].text.split()), _HEADLINE_CHARS)
+    return titles[0] if titles else None
+
+
+_HEADLINE_CHARS = 100
+_ENTITY = re.compile(r"&#?\w+;")
+
+
+def _clean_title(title: str) -> str:
+    """``title`` with HTML entities decoded, other entities dropped and spaces collapsed."""
+    return " ".join(_ENTITY.sub(" ", html.unescape(title)).split())
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else its words up to the limit and "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def render_brief(brief: Brief, fmt: str = "markdown") -> str:
