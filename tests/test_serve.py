@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
 import inspect
 import json
 import threading
@@ -544,6 +545,9 @@ def test_ingest_uploaded_files_runs_a_job(fresh_db: Path) -> None:
     files = [
         ("files", (p.name, p.read_bytes(), "text/plain")) for p in sorted(EXAMPLE.glob("*.txt"))
     ]
+    # A compressed upload is read as the plain file.
+    name, content, _ = files[0][1]
+    files[0] = ("files", (name + ".gz", gzip.compress(content), "application/gzip"))
     files.append(("files", ("empty.txt", b"", "text/plain")))
     with make_client(fresh_db) as c:
         queued = c.post("/api/ingest", files=files, headers=auth)

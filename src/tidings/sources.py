@@ -14,8 +14,13 @@ followed).
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import lzma
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +35,16 @@ from .textutil import is_printable_text
 from .warc import iter_warc
 
 __all__ = [
+    "COMPRESSIONS",
     "DEFAULT_MAX_BYTES",
     "EXTENSIONS",
     "ReadResult",
     "decode_text",
     "documents_from_feed",
     "fetch_documents",
+    "file_ending",
     "is_url",
+    "known_types",
     "read_inputs",
     "read_path",
     "records_from_json",
@@ -62,6 +70,37 @@ EXTENSIONS: Mapping[str, str] = {
     ".xml": "feed",
     ".urls": "urls",
 }
+
+#: Compression endings: any file type above may carry one (``stories.jsonl.gz``, ``page.html.xz``)
+#: and is read through the decompressor, ``max_bytes`` bounding what it decompresses to.
+COMPRESSIONS: Mapping[str, str] = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+_OPENERS: Mapping[str, Callable[..., io.BufferedIOBase]] = {
+    "gzip": gzip.GzipFile,
+    "bzip2": bz2.BZ2File,
+    "xz": lzma.LZMAFile,
+}
+
+
+def file_ending(name: str) -> str | None:
+    """The ending by which tidings knows the type of a file named ``name`` (``".jsonl.gz"``),
+    or ``None`` when it reads no such file."""
+    lower = name.lower()
+    for compression in ("", *COMPRESSIONS):
+        if compression and not lower.endswith(compression):
+            continue
+        stem = lower.removesuffix(compression) if compression else lower
+        ext = next((e for e in sorted(EXTENSIONS, key=len, reverse=True) if stem.endswith(e)), None)
+        if ext is not None:
+            return ext + compression
+    return None
+
+
+def known_types() -> str:
+    """The file endings tidings reads, for messages."""
+    return (
+        f"{', '.join(sorted(EXTENSIONS))}, each also compressed ({', '.join(sorted(COMPRESSIONS))})"
+    )
+
 
 #: Fields a JSON record may carry; others are kept in ``meta`` but unused.
 RECORD_FIELDS = (
@@ -121,8 +160,7 @@ def read_inputs(inputs: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BY
                 result.reject(
                     ReadError(
                         str(path),
-                        f"folder has nothing usable ({found}); tidings reads "
-                        f"{', '.join(sorted(EXTENSIONS))}",
+                        f"folder has nothing usable ({found}); tidings reads {known_types()}",
                         reason="nothing-usable",
                     )
                 )
@@ -158,7 +196,7 @@ def read_path(
     result = ReadResult()
     label = str(path)
     try:
-        kind = _kind_of(path)
+        kind, compression = _kind_of(path)
         if kind == "warc":
             # Archives stream record by record; max_bytes bounds each record, not the archive.
             for item in iter_warc(path, max_record_bytes=max_bytes):
@@ -167,7 +205,7 @@ def read_path(
                 else:
                     result.documents.append(item)
             return result
-        data = _read_bytes(path, max_bytes)
+        data = _read_bytes(path, max_bytes, compression)
         if kind == "feed":
             result.extend(documents_from_feed(data, source=label))
         elif kind == "urls":
@@ -338,33 +376,44 @@ def _page_or_feed(doc: RawDocument, page: FetchResult, *, expand_feeds: bool) ->
     return result
 
 
-def _kind_of(path: Path) -> str:
+def _kind_of(path: Path) -> tuple[str, str | None]:
+    """The kind of input ``path`` holds, and its compression (``None``: none, or the format's
+    own, as a ``.warc.gz`` archive's)."""
     name = path.name.lower()
-    for ext, kind in EXTENSIONS.items():
-        if name.endswith(ext):
-            return kind
+    compression = None
+    for _ in range(2):
+        for ext, kind in EXTENSIONS.items():
+            if name.endswith(ext):
+                return kind, compression
+        ending = next((e for e in COMPRESSIONS if name.endswith(e)), None)
+        if ending is None or compression is not None:
+            break
+        compression, name = COMPRESSIONS[ending], name.removesuffix(ending)
     if not path.exists():
         raise ReadError(str(path), "no such file or folder", reason="missing")
-    known = ", ".join(sorted(EXTENSIONS))
+    suffix = "".join(path.suffixes[-2:]) if compression else path.suffix
     raise FormatError(
         str(path),
-        f"unknown file type {path.suffix or '(no extension)'!r}; tidings reads {known}",
+        f"unknown file type {suffix or '(no extension)'!r}; tidings reads {known_types()}",
         reason="unknown-extension",
         stage="read",
     )
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def _read_bytes(path: Path, max_bytes: int, compression: str | None = None) -> bytes:
     label = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ReadError(
-                label,
-                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (raise it with --max-bytes)",
-                reason="too-large",
-            )
-        data = path.read_bytes()
+        if compression is not None:
+            data = _decompress(path, max_bytes, compression)
+        else:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise ReadError(
+                    label,
+                    f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (raise it with --max-bytes)",
+                    reason="too-large",
+                )
+            data = path.read_bytes()
     except FileNotFoundError:
         raise ReadError(label, "no such file or folder", reason="missing") from None
     except IsADirectoryError:
@@ -377,6 +426,31 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         ) from exc
     if not data.strip():
         raise ReadError(label, "file is empty", reason="empty")
+    return data
+
+
+def _decompress(path: Path, max_bytes: int, compression: str) -> bytes:
+    """The decompressed bytes of ``path``, at most ``max_bytes`` of them (a small file can
+    decompress to gigabytes: the limit is on what it becomes, read no further than the limit)."""
+    try:
+        with _OPENERS[compression](path, "rb") as stream:
+            data = stream.read(max_bytes + 1)
+    except (EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise ReadError(
+            str(path), f"is not a whole {compression} file ({exc})", reason="unreadable"
+        ) from exc
+    except OSError as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+            raise
+        raise ReadError(
+            str(path), f"is not a valid {compression} file ({exc})", reason="unreadable"
+        ) from exc
+    if len(data) > max_bytes:
+        raise ReadError(
+            str(path),
+            f"decompresses to over the {max_bytes:,}-byte limit (raise it with --max-bytes)",
+            reason="too-large",
+        )
     return data
 
 

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from ..render import article_dict, story_dict
-from ..sources import EXTENSIONS, is_url
+from ..sources import file_ending, is_url, known_types
 from .context import Context
 from .security import check_token
 from .views import ListItem
@@ -96,7 +96,7 @@ def _ingest_body_doc() -> dict[str, Any]:
                             "files": {
                                 "type": "array",
                                 "items": {"type": "string", "format": "binary"},
-                                "description": "files to read: " + ", ".join(EXTENSIONS),
+                                "description": "files to read: " + known_types(),
                             },
                             "urls": {
                                 "type": "string",
@@ -114,10 +114,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _extension(name: str) -> str | None:
-    lower = name.lower()
-    return next(
-        (ext for ext in sorted(EXTENSIONS, key=len, reverse=True) if lower.endswith(ext)), None
-    )
+    return file_ending(name)
 
 
 def api_router(ctx: Context) -> APIRouter:
@@ -304,7 +301,7 @@ def api_router(ctx: Context) -> APIRouter:
                     return _error(
                         422,
                         f"cannot read the uploaded file {name!r}: its name must end with one of "
-                        f"{', '.join(EXTENSIONS)}",
+                        f"{known_types()}",
                     )
                 if folder is None:
                     folder = Path(tempfile.mkdtemp(prefix="tidings-upload-"))
