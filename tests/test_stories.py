@@ -706,3 +706,87 @@ def test_an_error_in_one_batch_keeps_the_batch_before_it_whole(tmp_path: Path, f
             )
         assert sorted(a for s in store.stories() for a in s.articles) == sorted(a.id for a in PERU)
         assert all(store.revisions(s.id) for s in store.stories())
+
+
+def test_progress_shows_on_request_and_stays_quiet_when_piped(tmp_path: Path, example_dir: Path):
+    """Long runs show what they have done (documents extracted, then articles read, stories open
+    and the rate) on a terminal; piped, as here (stderr is not a TTY), the output has none of it."""
+    code, _, quiet = run("stories", str(example_dir), "--format", "json")
+    assert code == EXIT_OK
+    assert "extracted" not in quiet and "articles read" not in quiet and "\r" not in quiet
+    code, _, shown = run("stories", str(example_dir), "--format", "json", "--progress", "always")
+    assert code == EXIT_OK
+    lines = [line for line in shown.replace("\r", "\n").splitlines() if line]
+    assert "5 of 5 documents extracted" in " ".join(lines)
+    final = [line for line in lines if "articles read" in line][-1]
+    assert final.startswith("5 articles read (5 new, 0 known, 0 rejected) · 1 stories open · ")
+    assert final.endswith("articles/s")
+
+
+def test_pages_extract_the_same_in_parallel(tmp_path: Path):
+    """HTML pages are extracted by ``workers`` processes once there are enough of them; the
+    articles, their order and the rejections are those of one process."""
+    from tidings.extract import _PARALLEL_PAGES, extract_all
+    from tidings.records import RawDocument
+
+    docs = []
+    for k in range(_PARALLEL_PAGES + 8):
+        town = FLOOD[k % 3][0]
+        body = "" if k % 10 == 3 else f"<p>{FLOOD[k % 3][1]} Report {k} from {town}.</p>" * 2
+        page = f"<html><head><title>{town} {k}</title></head><body><article>{body}</article></body></html>"
+        docs.append(RawDocument(source=f"page{k}.html", kind="html", content=page.encode()))
+    seen: list[tuple[int, int]] = []
+    one = extract_all(docs)
+    two = extract_all(docs, workers=2, progress=lambda done, total: seen.append((done, total)))
+    assert one == two
+    assert len(one[0]) == len(docs) - 4 and {r.input for r in one[1]} == {
+        f"page{k}.html" for k in (3, 13, 23, 33)
+    }
+    assert seen == [(k, len(docs)) for k in range(1, len(docs) + 1)]
+
+
+def test_an_undated_report_keeps_its_place_among_the_dated_ones(tmp_path: Path):
+    """Taken by publication time, an undated report cannot be placed by its own date. Sent to the
+    end, it would be clustered at the input's newest time (August), after the flood's story had
+    closed; it stays after the dated report listed before it, and joins its story."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker, published_order
+
+    rows = [
+        {"title": t, "text": x, "published": f"2024-{m}-{10 + k:02d}T09:00:00Z", "outlet": o}
+        for m, o, story in (("05", "North Post", FLOOD), ("08", "Daily Wire", ELECTION))
+        for k, (t, x) in enumerate(story)
+    ]
+    del rows[2]["published"]
+    articles, _ = tidings.load(rows)
+    # Listed first, it stays first; listed after August's first report, it follows that one.
+    undated = articles[2]
+    assert published_order([undated, *articles[:2], *articles[3:]])[0] is undated
+    later = [*articles[:2], articles[3], undated, *articles[4:]]
+    assert published_order(later) == later
+    assert [a.id for a in published_order(articles)] == [a.id for a in articles]
+    with open_store(str(tmp_path / "u.db")) as store:
+        with StoryTracker(store, batch_size=1) as tracker:
+            tracker.ingest(articles)
+        assert frozenset(a.id for a in articles[:3]) in {
+            frozenset(s.articles) for s in store.stories()
+        }
+
+
+def test_a_failing_input_in_publication_order_writes_only_the_rejections(tmp_path: Path):
+    from test_cluster import PERU
+    from tidings.records import Rejection
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    def stream():
+        yield from PERU
+        raise OSError("input failed")
+
+    refused = Rejection("bad.html", "extract", "too-short", "12 words")
+    with open_store(str(tmp_path / "f.db")) as store:
+        with StoryTracker(store) as tracker, pytest.raises(OSError, match="input failed"):
+            tracker.ingest(stream(), rejected=[refused])
+        assert store.count_stories() == 0
+        assert [r.input for r in store.rejections()] == ["bad.html"]

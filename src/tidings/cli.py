@@ -26,6 +26,7 @@ from .records import Article, Rejection
 if TYPE_CHECKING:
     from .fetch import Fetcher
     from .store import Store
+    from .stories import Progress
 
 __all__ = ["EXIT_INTERNAL", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "main"]
 
@@ -210,7 +211,8 @@ def _tracking_options(p: argparse.ArgumentParser) -> None:
         type=_positive,
         default=min(4, os.cpu_count() or 1),
         metavar="N",
-        help="processes that summarise changed stories in parallel (default: the cores, at most 4)",
+        help="processes that extract pages and summarise changed stories in parallel (default: the"
+        " cores, at most 4)",
     )
     p.add_argument(
         "--max-brief-articles",
@@ -362,25 +364,33 @@ def _extract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_PARTIAL if rejected else EXIT_OK
 
 
-def _load_for_store(args: argparse.Namespace) -> tuple[list[Article], list[Rejection]]:
+def _load_for_store(
+    args: argparse.Namespace, progress: Progress
+) -> tuple[list[Article], list[Rejection]]:
     from .pipeline import load
     from .sources import DEFAULT_MAX_BYTES
 
     with _fetcher(args) as fetcher:
-        return load(args.inputs, max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, fetcher=fetcher)
+        return load(
+            args.inputs,
+            max_bytes=args.max_bytes or DEFAULT_MAX_BYTES,
+            fetcher=fetcher,
+            workers=args.workers,
+            progress=progress.extracted,
+        )
 
 
 def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
     """Ingest ``args.inputs`` into ``store``; returns the exit code."""
     from .stories import Progress, StoryTracker, analyze_story
 
-    articles, rejected = _load_for_store(args)
+    enabled = {"always": True, "never": False}.get(args.progress)
+    articles, rejected = _load_for_store(args, Progress(err, enabled=enabled))
     _report(rejected, err)
     if not articles:
         raise NothingUsableError(
             f"no article could be read from {len(args.inputs)} input(s)", rejected=()
         )
-    enabled = {"always": True, "never": False}.get(args.progress)
     with StoryTracker(
         store,
         batch_size=args.batch_size,

@@ -46,7 +46,7 @@ scores about 0.035 more than this stream order: that is the price of deciding as
 O(candidates x story terms) to score it, so O(n) over a stream for a bounded number of
 candidates; a mini-batch is never compared all-pairs beyond the index. Memory: the live stories
 (bounded by ``window``), the ids of articles in live stories, and the document frequencies of the
-vocabulary of the recent stream (``vocab_horizon``): a term that no live article uses and that
+vocabulary of the recent stream (``vocab_horizon``): a term that no live story holds and that
 has not been seen for that many documents is forgotten. Without that bound the vocabulary of a
 news stream grows for ever (on DUC by about 18 terms per article at 2,400 articles), and with it
 the state saved after every batch. Closed stories leave no trace in the saved state either:
@@ -399,7 +399,8 @@ class StoryClusterer:
         embedder: maps texts to an (n, d) array; default the bundled WordLlama model. Its name
             (``embedder_name``) is recorded in the state.
         embedder_name: identifies the embedder in saved state.
-        vocab_horizon: a term that no live article uses and that none of the last
+        vocab_horizon: a term that the live stories do not hold (here: their pruned sums;
+            story-graph.v1: their articles' vectors) and that none of the last
             ``vocab_horizon`` documents contained is forgotten, with its document frequency
             (looked for every ``vocab_horizon // 2`` documents), so the vocabulary, and the
             state saved after every batch, is that of the recent stream, not of all history. A
@@ -743,8 +744,8 @@ class StoryClusterer:
                 self._forget_terms(self.n_docs_ - self.vocab_horizon)
 
     def _forget_terms(self, cutoff: int) -> None:
-        """Forget every term last seen at ``n_docs_ <= cutoff`` that no live article or story
-        uses. The ids of the rest are renumbered in their old order (so sorted id arrays stay
+        """Forget every term last seen at ``n_docs_ <= cutoff`` that the live stories do not
+        hold (:meth:`_terms_in_use`). The ids of the rest are renumbered in their old order (so sorted id arrays stay
         sorted and ties on ids break as before) through :meth:`_renumber_terms`."""
         size = len(self.vocab_)
         keep = self.seen_[:size] > cutoff

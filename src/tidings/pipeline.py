@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ def load(
     max_bytes: int = DEFAULT_MAX_BYTES,
     min_words: int = MIN_WORDS,
     fetcher: Fetcher | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Article], list[Rejection]]:
     """Read, fetch and extract inputs into articles.
 
@@ -53,6 +55,8 @@ def load(
         min_words: the shortest extracted text accepted as an article.
         fetcher: fetches URLs (default: a polite :class:`~tidings.fetch.Fetcher` that refuses
             private addresses).
+        workers: processes that extract HTML pages in parallel (the same result for any number).
+        progress: called as ``progress(done, total)`` as documents are extracted.
 
     Returns:
         ``(articles, rejections)``.
@@ -79,7 +83,9 @@ def load(
     read.extend(read_inputs(paths, max_bytes=max_bytes))
     read.extend(documents_from_texts(texts))
     fetched = fetch_documents(read.documents, fetcher=fetcher)
-    articles, rejected = extract_all(fetched.documents, min_words=min_words)
+    articles, rejected = extract_all(
+        fetched.documents, min_words=min_words, workers=workers, progress=progress
+    )
     return articles, read.rejected + fetched.rejected + rejected
 
 
