@@ -25,6 +25,9 @@ Metadata: the set has no title or date truth, so only coverage is reported, plus
 every page was captured before its gzip file was written (the gzip header's mtime, 2020-01-15 for
 all pages), so a published date later than that day is an invented date.
 
+Throughput: :func:`tidings.extract.extract_all` over the 181 pages with one process (the baseline)
+and with two worker processes, as ``ingest`` and ``stories`` run it.
+
 Run from the repository root::
 
     python benchmarks/bench_extract.py
@@ -43,7 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -189,6 +192,14 @@ def main() -> int:
         f"(readability when it has >= {FALLBACK_RATIO:g}x trafilatura's words)"
     )
     print_metadata(got, n, crawl_bound)
+    from tidings.records import RawDocument
+
+    print_throughput(
+        [
+            RawDocument(source=urls[i] or str(paths[i]), kind="html", content=raw[i], meta={})
+            for i in ids
+        ]
+    )
     print(f"\ntotal time {time.perf_counter() - started:.1f} s")
     return 0 if ok else 1
 
@@ -227,6 +238,21 @@ def print_metadata(
     print(f"  language                 {dict(languages.most_common(8))}")
     for i in after_crawl:
         print(f"    after capture: {i[:12]} published {published[i].isoformat()}")
+
+
+def print_throughput(docs: list[Any]) -> None:
+    """Throughput of the batch stage the CLI runs (``extract_all``): one process, the baseline,
+    against the two worker processes ``ingest`` and ``stories`` use; the articles must be the same."""
+    from tidings.extract import extract_all
+
+    print("\nthroughput of extract_all over the pages (batch stage of ingest / stories)")
+    outcomes = {}
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        outcomes[workers] = extract_all(docs, workers=workers)
+        seconds = time.perf_counter() - t0
+        print(f"  {workers} worker(s): {seconds:6.1f} s, {len(docs) / seconds:5.1f} pages/s")
+    print(f"  same articles and rejections: {outcomes[1] == outcomes[2]}")
 
 
 if __name__ == "__main__":
