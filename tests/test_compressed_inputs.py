@@ -95,3 +95,47 @@ def test_file_endings_know_compressed_types():
     assert file_ending("page.html") == ".html"
     assert file_ending("table.csv.gz") is None
     assert file_ending("archive.gz") is None
+
+
+def test_pages_are_extracted_as_they_are_read_and_keep_their_order(tmp_path: Path, monkeypatch):
+    """``load`` extracts pages and records a chunk at a time while the input is read (so a large
+    archive is never held whole), and waits for the end only for plain-text captures, which are
+    cleaned against each other. Articles still come in input order."""
+    from tidings import pipeline
+    from tidings.extract import Extractor
+
+    def text(k: int) -> str:
+        return (
+            f"Report number {k} says the river in town {k} rose by {k} metres overnight, and the "
+            f"council of town {k} opened {k + 1} shelters for the families who had to leave."
+        )
+
+    def page(k: int) -> str:
+        return f"<html><head><title>Page {k}</title></head><body><article><p>{text(k)}</p><p>{text(k)}</p></article></body></html>"
+
+    (tmp_path / "a.html").write_text(page(1), encoding="utf-8")
+    (tmp_path / "b.txt").write_text(f"Capture 2\n\n{text(2)}\n", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text(
+        "".join(json.dumps({"title": f"Record {k}", "text": text(k)}) + "\n" for k in (3, 4, 5)),
+        encoding="utf-8",
+    )
+    (tmp_path / "d.html.gz").write_bytes(gzip.compress(page(6).encode()))
+    (tmp_path / "e.txt").write_text(f"Capture 7\n\n{text(7)}\n", encoding="utf-8")
+    (tmp_path / "f.html").write_text(page(8), encoding="utf-8")
+    calls: list[int] = []
+    each = Extractor.each
+
+    def spy(self, documents, **kwargs):
+        calls.append(len(documents))
+        return each(self, documents, **kwargs)
+
+    monkeypatch.setattr(Extractor, "each", spy)
+    whole, _ = tidings.load([tmp_path])
+    monkeypatch.setattr(pipeline, "_STREAM_CHUNK", 2)
+    calls.clear()
+    chunked, rejected = tidings.load([tmp_path])
+    assert not rejected
+    assert max(calls) == 2  # never more than a chunk at once
+    assert [a.text for a in chunked] == [a.text for a in whole]
+    numbers = [int(a.text.split()[2]) for a in chunked]
+    assert numbers == [1, 2, 3, 4, 5, 6, 7, 8]

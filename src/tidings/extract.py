@@ -11,9 +11,8 @@ The batch function :func:`extract_all` is pure: the same documents give the same
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import partial
@@ -26,7 +25,15 @@ from .records import Article, RawDocument, Rejection, content_id
 from .registry import Registry
 from .textutil import word_count
 
-__all__ = ["EXTRACTORS", "MIN_WORDS", "extract", "extract_all", "normalise_paragraphs"]
+__all__ = [
+    "EXTRACTORS",
+    "MIN_WORDS",
+    "Extractor",
+    "extract",
+    "extract_all",
+    "furniture_of",
+    "normalise_paragraphs",
+]
 
 #: Fewer words than this after extraction is not an article (a teaser, a failed extraction).
 MIN_WORDS = 15
@@ -76,25 +83,12 @@ def extract_all(
         ``(articles, rejections)``; articles keep the input order, and an article read twice
         (same id) is kept once.
     """
-    captures = [d.text for d in documents if d.kind == "text" and d.text is not None]
-    recurring: frozenset[str] = frozenset()
-    if len(captures) > 1:
-        from .clean import recurring_lines
-
-        recurring = recurring_lines(captures)
-    task = partial(_extract_or_reject, recurring=recurring, min_words=min_words)
     articles: list[Article] = []
     rejected: list[Rejection] = []
     seen: set[str] = set()
     total = len(documents)
-    pages = sum(1 for d in documents if d.kind == "html")
-    with contextlib.ExitStack() as stack:
-        outcomes: Iterable[Article | Rejection]
-        if workers > 1 and pages >= _PARALLEL_PAGES:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
-            outcomes = pool.map(task, documents, chunksize=_CHUNK)
-        else:
-            outcomes = map(task, documents)
+    with Extractor(workers=workers, min_words=min_words) as extractor:
+        outcomes = extractor.each(documents, recurring=furniture_of(documents))
         for done, outcome in enumerate(outcomes, start=1):
             if isinstance(outcome, Rejection):
                 rejected.append(outcome)
@@ -104,6 +98,52 @@ def extract_all(
             if progress is not None:
                 progress(done, total)
     return articles, rejected
+
+
+def furniture_of(documents: Iterable[RawDocument]) -> frozenset[str]:
+    """The lines that recur across the plain-text captures among ``documents`` (site furniture
+    no single capture can show); empty with fewer than two captures."""
+    captures = [d.text for d in documents if d.kind == "text" and d.text is not None]
+    if len(captures) < 2:
+        return frozenset()
+    from .clean import recurring_lines
+
+    return recurring_lines(captures)
+
+
+class Extractor:
+    """Extracts documents, on worker processes when there are enough HTML pages to repay
+    starting them (the pool is started once, at the first such call, and closed on exit).
+
+    Args:
+        workers: most processes (1: always in this process).
+        min_words: the shortest text accepted as an article.
+    """
+
+    def __init__(self, *, workers: int = 1, min_words: int = MIN_WORDS) -> None:
+        self.workers = workers
+        self.min_words = min_words
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def each(
+        self, documents: Sequence[RawDocument], *, recurring: frozenset[str] = frozenset()
+    ) -> Iterator[Article | Rejection]:
+        """The article, or the rejection, of each document, in order."""
+        task = partial(_extract_or_reject, recurring=recurring, min_words=self.min_words)
+        pages = sum(1 for d in documents if d.kind == "html")
+        if self.workers > 1 and pages >= _PARALLEL_PAGES:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            return iter(self._pool.map(task, documents, chunksize=_CHUNK))
+        return map(task, documents)
 
 
 # Below this many HTML pages, starting worker processes costs more than it saves.

@@ -9,24 +9,33 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from .dedupe import Deduper
 from .errors import CitationError, NothingUsableError, UsageError
-from .extract import MIN_WORDS, extract_all
+from .extract import MIN_WORDS, Extractor, furniture_of
 from .fetch import Fetcher
-from .records import Analysis, Article, Brief, BriefSentence, Citation, DuplicateGroup, Rejection
+from .records import (
+    Analysis,
+    Article,
+    Brief,
+    BriefSentence,
+    Citation,
+    DuplicateGroup,
+    RawDocument,
+    Rejection,
+)
 from .segment import SEGMENTER_NAME, segment
 from .sources import (
     DEFAULT_MAX_BYTES,
-    ReadResult,
     documents_from_texts,
-    fetch_documents,
+    fetch_each,
     is_url,
-    read_inputs,
 )
+from .sources import iter_inputs as read_inputs_iter
 from .summarize import ConceptSummarizer
 
 __all__ = ["brief", "brief_articles", "load", "source_labels", "update_summary", "verify_brief"]
@@ -41,7 +50,7 @@ def load(
     min_words: int = MIN_WORDS,
     fetcher: Fetcher | None = None,
     workers: int = 1,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> tuple[list[Article], list[Rejection]]:
     """Read, fetch and extract inputs into articles.
 
@@ -56,10 +65,13 @@ def load(
         fetcher: fetches URLs (default: a polite :class:`~tidings.fetch.Fetcher` that refuses
             private addresses).
         workers: processes that extract HTML pages in parallel (the same result for any number).
-        progress: called as ``progress(done, total)`` as documents are extracted.
+        progress: called as ``progress(done, None)`` as documents are extracted (how many there
+            are is known only at the end of a streamed input), and ``progress(done, done)`` once
+            all are.
 
     Returns:
-        ``(articles, rejections)``.
+        ``(articles, rejections)``: articles in input order (an article read twice is kept
+        once); rejections from reading, then fetching, then extracting.
     """
     paths: list[str | Path] = []
     texts: list[str | Mapping[str, Any]] = []
@@ -79,14 +91,76 @@ def load(
             raise UsageError(
                 f"inputs must be paths, texts or record dicts, got {type(item).__name__}"
             )
-    read = ReadResult()
-    read.extend(read_inputs(paths, max_bytes=max_bytes))
-    read.extend(documents_from_texts(texts))
-    fetched = fetch_documents(read.documents, fetcher=fetcher)
-    articles, rejected = extract_all(
-        fetched.documents, min_words=min_words, workers=workers, progress=progress
-    )
-    return articles, read.rejected + fetched.rejected + rejected
+    # Pages and records are extracted as they are read, a chunk at a time, so an archive of many
+    # thousand pages is never held whole: only its articles are. URLs (fetched together) and
+    # plain-text captures (cleaned against the lines that recur across all of them) wait for the
+    # end of the input. Every article keeps its input's place: (position, part of it).
+    read_rejected: list[Rejection] = []
+    fetch_rejected: list[Rejection] = []
+    extract_rejected: list[Rejection] = []
+    placed: dict[tuple[int, int], Article] = {}
+    held: dict[int, RawDocument] = {}
+    chunk: list[tuple[int, RawDocument]] = []
+    done = 0
+    streams = chain(read_inputs_iter(paths, max_bytes=max_bytes), _text_documents(texts))
+
+    def extract_chunk(
+        items: Sequence[tuple[tuple[int, int], RawDocument]],
+        furniture: frozenset[str] = frozenset(),
+    ) -> None:
+        nonlocal done
+        outcomes = extractor.each([doc for _, doc in items], recurring=furniture)
+        for (key, _), outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, Rejection):
+                extract_rejected.append(outcome)
+            else:
+                placed[key] = outcome
+            done += 1
+            if progress is not None:
+                progress(done, None)
+
+    with Extractor(workers=workers, min_words=min_words) as extractor:
+        for position, read in enumerate(streams):
+            if isinstance(read, Rejection):
+                read_rejected.append(read)
+            elif read.kind in ("url", "text"):
+                held[position] = read
+            else:
+                chunk.append((position, read))
+                if len(chunk) >= _STREAM_CHUNK:
+                    extract_chunk([((p, 0), d) for p, d in chunk])
+                    chunk = []
+        extract_chunk([((p, 0), d) for p, d in chunk])
+        later: list[tuple[tuple[int, int], RawDocument]] = []
+        urls = {p: d for p, d in held.items() if d.kind == "url"}
+        for position, one in zip(
+            urls, fetch_each(list(urls.values()), fetcher=fetcher), strict=True
+        ):
+            later += [((position, k), doc) for k, doc in enumerate(one.documents)]
+            fetch_rejected += one.rejected
+        later += [((p, 0), d) for p, d in held.items() if d.kind == "text"]
+        later.sort(key=lambda pair: pair[0])
+        for start in range(0, len(later), _STREAM_CHUNK):
+            extract_chunk(later[start : start + _STREAM_CHUNK], furniture_of(d for _, d in later))
+    articles: list[Article] = []
+    seen: set[str] = set()
+    for key in sorted(placed):
+        if placed[key].id not in seen:
+            seen.add(placed[key].id)
+            articles.append(placed[key])
+    if progress is not None:
+        progress(done, done)
+    return articles, read_rejected + fetch_rejected + extract_rejected
+
+
+# Documents extracted together while a large input streams in.
+_STREAM_CHUNK = 256
+
+
+def _text_documents(texts: Sequence[str | Mapping[str, Any]]) -> Iterator[RawDocument | Rejection]:
+    read = documents_from_texts(texts)
+    yield from read.documents
+    yield from read.rejected
 
 
 def brief(

@@ -42,8 +42,10 @@ __all__ = [
     "decode_text",
     "documents_from_feed",
     "fetch_documents",
+    "fetch_each",
     "file_ending",
     "is_url",
+    "iter_inputs",
     "known_types",
     "read_inputs",
     "read_path",
@@ -132,6 +134,17 @@ class ReadResult:
         self.documents.extend(other.documents)
         self.rejected.extend(other.rejected)
 
+    @classmethod
+    def of(cls, items: Iterable[RawDocument | Rejection]) -> ReadResult:
+        """The documents and rejections of a stream (:func:`iter_inputs`), in two lists."""
+        result = cls()
+        for item in items:
+            if isinstance(item, Rejection):
+                result.rejected.append(item)
+            else:
+                result.documents.append(item)
+        return result
+
 
 def read_inputs(inputs: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
     """Read files and folders into raw documents.
@@ -144,20 +157,29 @@ def read_inputs(inputs: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BY
         The documents in input order (folders in sorted order), and a rejection for every input
         that could not be used, including folders with nothing usable in them.
     """
-    result = ReadResult()
+    return ReadResult.of(iter_inputs(inputs, max_bytes=max_bytes))
+
+
+def iter_inputs(
+    inputs: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[RawDocument | Rejection]:
+    """:func:`read_inputs` as a stream: each document or rejection as soon as it is read, so a
+    caller that extracts as it goes never holds a whole archive's pages."""
     for item in inputs:
         if isinstance(item, str) and is_url(item):
-            result.documents.append(RawDocument(source=item, kind="url", meta={"url": item}))
+            yield RawDocument(source=item, kind="url", meta={"url": item})
             continue
         path = Path(item)
         if path.is_dir():
-            before = len(result.documents)
             files = sorted(_walk(path))
+            usable = False
             for file in files:
-                result.extend(read_path(file, max_bytes=max_bytes, from_folder=True))
-            if len(result.documents) == before:
+                for read in _iter_path(file, max_bytes=max_bytes):
+                    usable = usable or isinstance(read, RawDocument)
+                    yield read
+            if not usable:
                 found = f"{len(files)} file(s), none usable" if files else "no files"
-                result.reject(
+                yield _rejection(
                     ReadError(
                         str(path),
                         f"folder has nothing usable ({found}); tidings reads {known_types()}",
@@ -165,8 +187,11 @@ def read_inputs(inputs: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BY
                     )
                 )
         else:
-            result.extend(read_path(path, max_bytes=max_bytes))
-    return result
+            yield from _iter_path(path, max_bytes=max_bytes)
+
+
+def _rejection(error: InputError) -> Rejection:
+    return Rejection(error.input, error.stage, error.reason, error.detail)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -187,25 +212,26 @@ def read_path(
     Args:
         path: the file.
         max_bytes: size limit.
-        from_folder: the file was found by walking a folder; files with an unknown extension are
-            then still reported, so nothing in a folder is skipped without a word.
+        from_folder: kept for callers; a file of unknown type is reported either way, so
+            nothing in a folder is skipped without a word.
 
     Returns:
         A :class:`ReadResult` with the documents or the rejection.
     """
-    result = ReadResult()
+    return ReadResult.of(_iter_path(path, max_bytes=max_bytes))
+
+
+def _iter_path(path: Path, *, max_bytes: int) -> Iterator[RawDocument | Rejection]:
+    """The documents and rejections of one file, as they are read (a WARC record by record)."""
     label = str(path)
     try:
         kind, compression = _kind_of(path)
         if kind == "warc":
             # Archives stream record by record; max_bytes bounds each record, not the archive.
-            for item in iter_warc(path, max_record_bytes=max_bytes):
-                if isinstance(item, Rejection):
-                    result.rejected.append(item)
-                else:
-                    result.documents.append(item)
-            return result
+            yield from iter_warc(path, max_record_bytes=max_bytes)
+            return
         data = _read_bytes(path, max_bytes, compression)
+        result = ReadResult()
         if kind == "feed":
             result.extend(documents_from_feed(data, source=label))
         elif kind == "urls":
@@ -221,8 +247,10 @@ def read_path(
             text = decode_text(label, data)
             result.extend(records_from_json(text, source=label, lines=kind == "jsonl"))
     except InputError as err:
-        result.reject(err)
-    return result
+        yield _rejection(err)
+        return
+    yield from result.documents
+    yield from result.rejected
 
 
 def is_url(text: str) -> bool:
@@ -287,44 +315,48 @@ def fetch_documents(
         The documents with URLs resolved, and a rejection for every URL that failed.
     """
     result = ReadResult()
+    for one in fetch_each(documents, fetcher=fetcher):
+        result.extend(one)
+    return result
+
+
+def fetch_each(
+    documents: Sequence[RawDocument], *, fetcher: Fetcher | None = None
+) -> list[ReadResult]:
+    """:func:`fetch_documents`, one result per document, in order: what each became (itself,
+    when it is not a URL; a page; a feed's entries) and why any of it was refused. The URLs are
+    fetched together, so the fetcher can work on several hosts at once."""
     if not any(d.kind == "url" for d in documents):
-        result.documents.extend(documents)
-        return result
+        return [ReadResult(documents=[d]) for d in documents]
     own = fetcher is None
     fetcher = fetcher or Fetcher(FetchPolicy())
     try:
         first = _fetch_round(documents, fetcher, expand_feeds=True)
         # Feed entries without full text come back as url documents: fetch them (one level).
-        second = _fetch_round(first.documents, fetcher, expand_feeds=False)
+        flat = [(k, doc) for k, one in enumerate(first) for doc in one.documents]
+        second = _fetch_round([doc for _, doc in flat], fetcher, expand_feeds=False)
     finally:
         if own:
             fetcher.close()
-    result.documents.extend(second.documents)
-    result.rejected.extend(first.rejected + second.rejected)
-    return result
+    out = [ReadResult(rejected=list(one.rejected)) for one in first]
+    for (k, _), one in zip(flat, second, strict=True):
+        out[k].extend(one)
+    return out
 
 
 def _fetch_round(
     documents: Sequence[RawDocument], fetcher: Fetcher, *, expand_feeds: bool
-) -> ReadResult:
-    result = ReadResult()
-    pending = {i: d for i, d in enumerate(documents) if d.kind == "url"}
-    fetched: dict[int, ReadResult] = {}
-    urls = [d.source for d in pending.values()]
+) -> list[ReadResult]:
+    """One round of fetching: for each document, itself or what its URL gave."""
+    out = [ReadResult(documents=[d]) if d.kind != "url" else ReadResult() for d in documents]
+    pending = [i for i, d in enumerate(documents) if d.kind == "url"]
+    urls = [documents[i].source for i in pending]
     for index, (_, outcome) in zip(pending, fetcher.fetch_many(urls), strict=True):
-        doc = pending[index]
-        one = ReadResult()
         if isinstance(outcome, InputError):
-            one.reject(outcome)
+            out[index].reject(outcome)
         else:
-            one.extend(_page_or_feed(doc, outcome, expand_feeds=expand_feeds))
-        fetched[index] = one
-    for i, doc in enumerate(documents):
-        if i in fetched:
-            result.extend(fetched[i])
-        else:
-            result.documents.append(doc)
-    return result
+            out[index].extend(_page_or_feed(documents[index], outcome, expand_feeds=expand_feeds))
+    return out
 
 
 def _page_or_feed(doc: RawDocument, page: FetchResult, *, expand_feeds: bool) -> ReadResult:

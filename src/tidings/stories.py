@@ -102,20 +102,19 @@ class Progress:
         self._start = time.monotonic()
         self._last = 0.0
 
-    def extracted(self, done: int, total: int) -> None:
-        """Show how many of the documents read have been extracted (at most every ``every``
-        seconds, and once when all are)."""
+    def extracted(self, done: int, total: int | None) -> None:
+        """Show how many documents have been extracted (at most every ``every`` seconds, and
+        once when all are: ``total`` is known then, ``None`` before)."""
         if not self.enabled:
             return
         now = time.monotonic()
-        final = done >= total
+        final = total is not None and done >= total
         if not final and now - self._last < self.every:
             return
         self._last = now
         rate = done / max(1e-9, now - self._start)
         self.stream.write(
-            f"\r{done:,} of {total:,} documents extracted · {rate:,.1f} documents/s"
-            + ("\n" if final else "")
+            f"\r{done:,} documents extracted · {rate:,.1f} documents/s" + ("\n" if final else "")
         )
         self.stream.flush()
 
