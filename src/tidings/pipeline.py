@@ -140,8 +140,9 @@ def load(
             fetch_rejected += one.rejected
         later += [((p, 0), d) for p, d in held.items() if d.kind == "text"]
         later.sort(key=lambda pair: pair[0])
+        furniture = furniture_of(d for _, d in later)
         for start in range(0, len(later), _STREAM_CHUNK):
-            extract_chunk(later[start : start + _STREAM_CHUNK], furniture_of(d for _, d in later))
+            extract_chunk(later[start : start + _STREAM_CHUNK], furniture)
     articles: list[Article] = []
     seen: set[str] = set()
     for key in sorted(placed):
