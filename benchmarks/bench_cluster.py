@@ -513,8 +513,9 @@ def input_order(n: int = 3000, call: int = 200) -> None:
     of ``call`` articles (``StoryTracker.ingest(order="arrival")``, its batch size) and, the
     baseline, in publication order (what ``ingest`` does by default, whatever the listing)."""
     import tidings
-    from tidings.cluster import bcubed, time_order
+    from tidings.cluster import bcubed
     from tidings.cluster_graph import GraphStoryClusterer
+    from tidings.stories import published_order
 
     records, labels = synthetic_records(n)
     articles, _ = tidings.load(records)
@@ -533,7 +534,7 @@ def input_order(n: int = 3000, call: int = 200) -> None:
     print("|---|---|---:|---:|")
     for name, listing in listings.items():
         row = []
-        for stream in (listing, sorted(listing, key=time_order)):
+        for stream in (listing, published_order(listing)):
             clusterer = GraphStoryClusterer()
             assigned: dict[str, str] = {}
             for i in range(0, len(stream), call):

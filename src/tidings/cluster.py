@@ -745,8 +745,9 @@ class StoryClusterer:
 
     def _forget_terms(self, cutoff: int) -> None:
         """Forget every term last seen at ``n_docs_ <= cutoff`` that the live stories do not
-        hold (:meth:`_terms_in_use`). The ids of the rest are renumbered in their old order (so sorted id arrays stay
-        sorted and ties on ids break as before) through :meth:`_renumber_terms`."""
+        hold (:meth:`_terms_in_use`). The ids of the rest are renumbered in their old order (so
+        sorted id arrays stay sorted and ties on ids break as before) through
+        :meth:`_renumber_terms`."""
         size = len(self.vocab_)
         keep = self.seen_[:size] > cutoff
         keep[self._terms_in_use()] = True
@@ -1110,6 +1111,8 @@ def _read_state(
 
 
 def time_order(article: Article) -> tuple[bool, float, str]:
+    """The order articles are clustered in within a call: by publication time, undated last,
+    ties by id."""
     return (
         article.published is None,
         article.published.timestamp() if article.published else 0.0,

@@ -75,8 +75,9 @@ def extract_all(
     Args:
         documents: raw documents, in order.
         min_words: texts shorter than this after extraction are rejected as ``too-short``.
-        workers: processes that extract in parallel (HTML pages cost about 0.1 s each; records
-            and captures far less). The result is the same for any number.
+        workers: processes that extract in parallel (HTML pages cost some 70 ms each, 13.7
+            pages/s on the Zyte pages; records and captures far less). The result is the same
+            for any number.
         progress: called as ``progress(done, total)`` as documents are extracted.
 
     Returns:

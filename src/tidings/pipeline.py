@@ -34,8 +34,8 @@ from .sources import (
     documents_from_texts,
     fetch_each,
     is_url,
+    iter_inputs,
 )
-from .sources import iter_inputs as read_inputs_iter
 from .summarize import ConceptSummarizer
 
 __all__ = ["brief", "brief_articles", "load", "source_labels", "update_summary", "verify_brief"]
@@ -102,7 +102,7 @@ def load(
     held: dict[int, RawDocument] = {}
     chunk: list[tuple[int, RawDocument]] = []
     done = 0
-    streams = chain(read_inputs_iter(paths, max_bytes=max_bytes), _text_documents(texts))
+    streams = chain(iter_inputs(paths, max_bytes=max_bytes), _text_documents(texts))
 
     def extract_chunk(
         items: Sequence[tuple[tuple[int, int], RawDocument]],

@@ -188,9 +188,9 @@ def sources_list(brief: Brief) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: (-s["articles"], s["outlet"]))
 
 
-# Wire-service labels that stand where a headline should ("URGENT", "FLASH", "BC-Quake-Peru"),
-# and a lone markup entity left from a wire feed ("&HT;"): they say how a report was sent, not
-# what it is about.
+# Wire-service labels that stand where a headline should ("URGENT", "FLASH", "BC-Quake-Peru"):
+# they say how a report was sent, not what it is about. (Markup entities, such as a wire feed's
+# "&HT;", are taken out of titles first, by _clean_title.)
 _WIRE_LABEL = re.compile(
     r"(?:urgent|flash|bulletin|advisory|breaking(?: news)?|news ?alert|update[ds]?|correct(?:ion|ed)"
     r"|repeat(?:ed)?|editor(?:'?s|s')? note|(?:bc|ap|upi)-\S*)[\s\W\d]*",

@@ -86,14 +86,25 @@ _OPENERS: Mapping[str, Callable[..., io.BufferedIOBase]] = {
 def file_ending(name: str) -> str | None:
     """The ending by which tidings knows the type of a file named ``name`` (``".jsonl.gz"``),
     or ``None`` when it reads no such file."""
+    split = _split_ending(name)
+    return None if split is None else split[0] + (split[1] or "")
+
+
+# Longest first, so that ".warc.gz" is an archive and not a gzipped ".warc".
+_BY_LENGTH = sorted(EXTENSIONS, key=len, reverse=True)
+
+
+def _split_ending(name: str) -> tuple[str, str | None] | None:
+    """``name``'s type ending (a key of :data:`EXTENSIONS`) and its compression ending (a key
+    of :data:`COMPRESSIONS`, or ``None``); ``None`` when tidings reads no such file."""
     lower = name.lower()
-    for compression in ("", *COMPRESSIONS):
-        if compression and not lower.endswith(compression):
+    for compression in (None, *COMPRESSIONS):
+        if compression is not None and not lower.endswith(compression):
             continue
         stem = lower.removesuffix(compression) if compression else lower
-        ext = next((e for e in sorted(EXTENSIONS, key=len, reverse=True) if stem.endswith(e)), None)
+        ext = next((e for e in _BY_LENGTH if stem.endswith(e)), None)
         if ext is not None:
-            return ext + compression
+            return ext, compression
     return None
 
 
@@ -127,7 +138,7 @@ class ReadResult:
 
     def reject(self, error: InputError) -> None:
         """Record ``error`` as a rejection."""
-        self.rejected.append(Rejection(error.input, error.stage, error.reason, error.detail))
+        self.rejected.append(_rejection(error))
 
     def extend(self, other: ReadResult) -> None:
         """Append everything ``other`` holds."""
@@ -204,16 +215,12 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
-def read_path(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, from_folder: bool = False
-) -> ReadResult:
+def read_path(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ReadResult:
     """Read one file into raw documents (several for JSON lists and JSON Lines).
 
     Args:
         path: the file.
         max_bytes: size limit.
-        from_folder: kept for callers; a file of unknown type is reported either way, so
-            nothing in a folder is skipped without a word.
 
     Returns:
         A :class:`ReadResult` with the documents or the rejection.
@@ -411,19 +418,14 @@ def _page_or_feed(doc: RawDocument, page: FetchResult, *, expand_feeds: bool) ->
 def _kind_of(path: Path) -> tuple[str, str | None]:
     """The kind of input ``path`` holds, and its compression (``None``: none, or the format's
     own, as a ``.warc.gz`` archive's)."""
-    name = path.name.lower()
-    compression = None
-    for _ in range(2):
-        for ext, kind in EXTENSIONS.items():
-            if name.endswith(ext):
-                return kind, compression
-        ending = next((e for e in COMPRESSIONS if name.endswith(e)), None)
-        if ending is None or compression is not None:
-            break
-        compression, name = COMPRESSIONS[ending], name.removesuffix(ending)
+    split = _split_ending(path.name)
+    if split is not None:
+        ext, compression = split
+        return EXTENSIONS[ext], None if compression is None else COMPRESSIONS[compression]
     if not path.exists():
         raise ReadError(str(path), "no such file or folder", reason="missing")
-    suffix = "".join(path.suffixes[-2:]) if compression else path.suffix
+    compressed = any(path.name.lower().endswith(c) for c in COMPRESSIONS)
+    suffix = "".join(path.suffixes[-2:]) if compressed else path.suffix
     raise FormatError(
         str(path),
         f"unknown file type {suffix or '(no extension)'!r}; tidings reads {known_types()}",

@@ -105,33 +105,28 @@ class Progress:
     def extracted(self, done: int, total: int | None) -> None:
         """Show how many documents have been extracted (at most every ``every`` seconds, and
         once when all are: ``total`` is known then, ``None`` before)."""
+        final = total is not None and done >= total
+        self._show(f"{done:,} documents extracted", done, "documents", final)
+
+    def update(self, report: IngestReport, open_stories: int, *, final: bool = False) -> None:
+        """Show the counts so far (at most every ``every`` seconds, and once at the end)."""
+        counts = (
+            f"{report.read:,} articles read ({report.new:,} new, {report.skipped:,} known,"
+            f" {report.rejected:,} rejected) · {open_stories:,} stories open"
+        )
+        self._show(counts, report.read, "articles", final)
+
+    def _show(self, counts: str, done: int, unit: str, final: bool) -> None:
+        """Write ``counts`` and the rate of ``done`` since the start over the last line, unless
+        that was written less than ``every`` seconds ago; the final line ends it."""
         if not self.enabled:
             return
         now = time.monotonic()
-        final = total is not None and done >= total
         if not final and now - self._last < self.every:
             return
         self._last = now
         rate = done / max(1e-9, now - self._start)
-        self.stream.write(
-            f"\r{done:,} documents extracted · {rate:,.1f} documents/s" + ("\n" if final else "")
-        )
-        self.stream.flush()
-
-    def update(self, report: IngestReport, open_stories: int, *, final: bool = False) -> None:
-        """Show the counts so far (at most every ``every`` seconds, and once at the end)."""
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not final and now - self._last < self.every:
-            return
-        self._last = now
-        rate = report.read / max(1e-9, now - self._start)
-        line = (
-            f"\r{report.read:,} articles read ({report.new:,} new, {report.skipped:,} known, "
-            f"{report.rejected:,} rejected) · {open_stories:,} stories open · {rate:,.1f} articles/s"
-        )
-        self.stream.write(line + ("\n" if final else ""))
+        self.stream.write(f"\r{counts} · {rate:,.1f} {unit}/s" + ("\n" if final else ""))
         self.stream.flush()
 
 
@@ -241,13 +236,12 @@ class StoryTracker:
                 its place after the dated article listed before it, the only hint of its time
                 there is (listed last, it would be clustered at the newest time of the whole
                 input, too late for its story). If reading ``articles`` fails, nothing but
-                ``rejected`` has been written. Taken as listed,
-                a folder read by file name puts next month's report before this week's; the
-                newest time seen then jumps ahead, and stories still being reported close
-                early and split (on a synthetic stream of 3,000 articles, shuffled: BCubed F1
-                0.70 against 1.00, ``benchmarks/RESULTS.md``). ``"arrival"`` takes the
-                articles as they come, without holding them all: for a live stream, whose
-                order is its time order.
+                ``rejected`` has been written. Taken as listed, a folder read by file name puts
+                next month's report before this week's; the newest time seen then jumps ahead,
+                and stories still being reported close early and split (on a synthetic stream
+                of 3,000 articles, shuffled: BCubed F1 0.70 against 1.00,
+                ``benchmarks/RESULTS.md``). ``"arrival"`` takes the articles as they come,
+                without holding them all: for a live stream, whose order is its time order.
 
         Returns:
             Counts of what happened, and the ids of the stories that changed.

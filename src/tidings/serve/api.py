@@ -113,10 +113,6 @@ def _ingest_body_doc() -> dict[str, Any]:
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _extension(name: str) -> str | None:
-    return file_ending(name)
-
-
 def api_router(ctx: Context) -> APIRouter:
     """The API routes, sharing ``ctx``."""
     router = APIRouter(prefix="/api", tags=["api"])
@@ -293,7 +289,7 @@ def api_router(ctx: Context) -> APIRouter:
             uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
             for upload in uploads:
                 name = upload.filename or "upload"
-                ext = _extension(name)
+                ext = file_ending(name)
                 if ext is None:
                     await form.close()
                     if folder:
