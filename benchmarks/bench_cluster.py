@@ -3,6 +3,7 @@
     python benchmarks/bench_cluster.py            # quality + scale at 2.5k, 10k and 40k articles
     python benchmarks/bench_cluster.py --quick    # quality + scale at 1k and 4k articles
     python benchmarks/bench_cluster.py --skip-quality --skip-scale --order   # input order only
+    python benchmarks/bench_cluster.py --skip-quality --skip-scale --late    # a late archive only
 
 Data: ../shared/data/duc/duc2006.jsonl.gz and duc2007_main_docs.jsonl.gz (NIST, research use;
 never copied into this repo): 95 topics of 25 articles. Gold label: the topic. A document filed
@@ -46,6 +47,10 @@ BCubed F1 against the synthetic events. Targets: 40k cost <= 4.4x the 10k cost, 
 **Input order** (``--order``): the synthetic stream of 3,000 articles listed three ways and taken
 as listed, in calls of 200 (``StoryTracker.ingest(order="arrival")``), against the same listing
 taken in publication order (``ingest``'s default).
+
+**Late archive** (``--late``): the same stream's later half ingested first, then its earlier
+half, older than the live window, with ``StoryTracker(reopen=True)`` (the default) against
+``reopen=False`` (the baseline), and the whole stream in one run as the reference.
 
 It exits 0 with a message when the shared data is absent.
 """
@@ -552,6 +557,71 @@ def input_order(n: int = 3000, call: int = 200) -> None:
     print()
 
 
+def late_archive(n: int = 3000, call: int = 200) -> None:
+    """BCubed F1 when an archive arrives after the live stream has moved past it: the synthetic
+    stream's later half is ingested first, in runs of ``call`` articles (a new tracker each, as
+    separate CLI runs), then its earlier half, all older than the live window, in one run or in
+    runs of ``call``. With ``reopen`` (the default) late articles go to a lane clusterer that
+    follows their time, with the stored stories of their time brought back; the baseline,
+    ``reopen=False``, clusters them with the live stream, as before. The reference is the whole
+    stream in one run, in publication order. Briefs are made, as in any ingest."""
+    import tempfile
+
+    import tidings
+    from tidings.cluster import bcubed
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker, published_order
+
+    records, labels = synthetic_records(n)
+    articles, _ = tidings.load(records)
+    gold = {r["url"]: label for r, label in zip(records, labels, strict=True)}
+    ordered = published_order(articles)
+    half = len(ordered) // 2
+    archive, live = ordered[:half], ordered[half:]
+    print(
+        f"## Late archive: synthetic stream of {len(articles):,} articles; the later half"
+        f" ingested first in runs of {call}, then the earlier half\n"
+    )
+    print(
+        "| run | archive taken | P / R / F1 (all articles) | stories | archive s | archive art/s |"
+    )
+    print("|---|---|---|---:|---:|---:|")
+
+    def score(store: Any) -> tuple[tuple[float, float, float], int]:
+        found = [store.story_of(a.id) or a.id for a in articles]
+        return bcubed([gold[a.url or ""] for a in articles], found), len(set(found))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with open_store(f"{tmp}/reference.db") as store:
+            with StoryTracker(store) as tracker:
+                tracker.ingest(articles)
+            (p, r, f), count = score(store)
+        print(
+            f"| reference (one run, publication order) | – | {p:.3f} / {r:.3f} / {f:.3f} | {count} | – | – |"
+        )
+        for reopen in (False, True):
+            for runs in ("one run", f"runs of {call}"):
+                path = f"{tmp}/{reopen}-{runs}.db"
+                with open_store(path) as store:
+                    for i in range(0, len(live), call):
+                        with StoryTracker(store, reopen=reopen) as tracker:
+                            tracker.ingest(live[i : i + call])
+                    size = len(archive) if runs == "one run" else call
+                    start = time.perf_counter()
+                    late = 0
+                    for i in range(0, len(archive), size):
+                        with StoryTracker(store, reopen=reopen) as tracker:
+                            late += tracker.ingest(archive[i : i + size]).late
+                    seconds = time.perf_counter() - start
+                    (p, r, f), count = score(store)
+                name = "reopen (default)" if reopen else "reopen=False (baseline)"
+                print(
+                    f"| {name} | {runs} | {p:.3f} / {r:.3f} / {f:.3f} | {count} | {seconds:.1f}"
+                    f" | {len(archive) / seconds:.0f} |"
+                )
+    print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="scale at 1k and 4k articles only")
@@ -562,6 +632,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--order", action="store_true", help="also measure the input order's effect (~1 min)"
+    )
+    parser.add_argument(
+        "--late",
+        action="store_true",
+        help="also measure an archive that arrives after the live stream (~10 min)",
     )
     parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -577,6 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         embedders()
     if args.order:
         input_order()
+    if args.late:
+        late_archive()
     if not args.skip_scale:
         scale([1000, 4000] if args.quick else [2500, 10000, 40000])
     return 0

@@ -336,3 +336,36 @@ def test_a_state_saved_before_bounded_states_still_restores(method):
     ]
     assert sorted(restored.live_stories().values()) == sorted(first.live_stories().values())
     assert peru not in {a.story for a in restored.partial_fit([PERU[0]])}
+
+
+def test_a_late_article_is_placed_in_a_fork_with_the_story_of_its_time_readmitted():
+    """After its story closed, a Peru report is late for the live clusterer (older than the
+    newest time less the window). A fork, which shares the vocabulary but no stories, takes it
+    once the closed stories are readmitted: it joins Peru's story under its old id, not Nepal's;
+    readmitting a live story or assigned articles changes nothing; a readmitted story that no
+    article joins closes again when its time is past."""
+    from dataclasses import replace
+
+    live = GraphStoryClusterer()
+    live.partial_fit(PERU[:3] + NEPAL)
+    peru_id, nepal_id = live.story_of(PERU[0].id), live.story_of(NEPAL[0].id)
+    later = replace(UNRELATED, published=PERU[0].published + timedelta(days=60))
+    live.partial_fit([later])
+    assert peru_id in live.closed_ and nepal_id in live.closed_
+    assert live.late(PERU[3].published) and not live.late(later.published)
+    assert not live.late(None)
+
+    lane = live.fork()
+    assert lane.vocab_ == live.vocab_ and lane.df_ is not live.df_ and not lane.stories_
+    assert lane.now_ is None and lane.n_docs_ == live.n_docs_
+    assert lane.readmit({peru_id: PERU[:3], nepal_id: NEPAL}) == [nepal_id, peru_id]
+    assert lane.readmit({peru_id: PERU[:3], "other": [PERU[0]]}) == []  # live / assigned
+    assert lane.live_stories()[peru_id] == tuple(a.id for a in PERU[:3])
+    (assignment,) = lane.partial_fit([PERU[3]])
+    assert assignment.story == peru_id and not assignment.opened
+    assert lane.story_of(PERU[3].id) == peru_id and not lane.moved_
+    # A month past Nepal's reports, its readmitted story closes again; Peru's, joined, too.
+    lane.partial_fit([replace(UNRELATED, id="x", published=PERU[0].published + timedelta(days=45))])
+    assert nepal_id in lane.closed_ and peru_id in lane.closed_
+    # The live clusterer was not touched by any of it.
+    assert set(live.live_stories()) == {live.story_of(later.id)}

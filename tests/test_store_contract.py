@@ -515,9 +515,32 @@ def test_story_filters(newsroom):
         assert newsroom.count_stories(**filters) == len(newsroom.stories(**filters))
 
 
+def test_stories_by_relevance(newsroom):
+    # "missiles" is in treaty's brief only; "lawmakers" in vote's; "accusations over missiles"
+    # makes treaty the better match of an OR query that both match.
+    assert ids(newsroom.stories(query="missiles", order="relevance")) == ["treaty"]
+    assert ids(newsroom.stories(query="lawmakers or missiles", order="relevance")) in (
+        ["treaty", "vote"],
+        ["vote", "treaty"],
+    )
+    both = "accusations or missiles or moscow or budget"
+    assert ids(newsroom.stories(query=both, order="relevance")) == ["treaty", "vote"]
+    assert ids(newsroom.stories(query="budget or cup or storm", order="relevance", limit=1)) != []
+    # Other filters apply as with any order; a query with nothing searchable matches nothing.
+    assert ids(newsroom.stories(query=both, order="relevance", closed=True)) == []
+    day = timedelta(days=1)
+    assert ids(newsroom.stories(query=both, order="relevance", since=T0 + 2 * day)) == ["vote"]
+    assert ids(newsroom.stories(query='"', order="relevance")) == []
+    with pytest.raises(UsageError, match="relevance' of stories needs a query"):
+        newsroom.stories(order="relevance")
+
+
 def test_story_listing_arguments_are_checked(store):
     for kwargs, message in [
-        ({"order": "oldest"}, "order parameter of stories must be one of newest, biggest"),
+        (
+            {"order": "oldest"},
+            "order parameter of stories must be one of newest, biggest, relevance",
+        ),
         ({"limit": 0}, "limit parameter of stories"),
         ({"offset": -1}, "offset parameter of stories"),
         ({"since": datetime(2024, 1, 1)}, "since parameter of stories must be a timezone-aware"),

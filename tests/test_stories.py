@@ -559,14 +559,22 @@ def test_stories_do_not_depend_on_the_order_the_inputs_are_listed_in(tmp_path: P
     assert flood in partitions[0]
     assert partitions[0] == partitions[1] == partitions[2]
 
-    # The same listing taken as it arrives (a live stream's order) splits the flood.
+    # The same listing taken as it arrives (a live stream's order): each later flood report is
+    # older than the live window after August's election. Clustered with the live stream, as
+    # before reopen, each opened a story that closed at once; clustered with the stories of
+    # its time, it joins the flood's story, which the live clusterer has let go.
     articles, _ = tidings.load(flood_first)
-    with open_store(str(tmp_path / "arrival.db")) as store:
-        with StoryTracker(store, batch_size=1) as tracker:
-            tracker.ingest(articles, order="arrival")
-        stored = {frozenset(s.articles) for s in store.stories()}
-    assert flood not in stored
-    assert sum(1 for s in stored if s < flood) == 3
+    for reopen in (False, True):
+        with open_store(str(tmp_path / f"arrival-{reopen}.db")) as store:
+            with StoryTracker(store, batch_size=1, reopen=reopen) as tracker:
+                report = tracker.ingest(articles, order="arrival")
+            stored = {frozenset(s.articles) for s in store.stories() if s.articles}
+        assert report.late == (2 if reopen else 0)
+        if reopen:
+            assert stored == partitions[0]
+        else:
+            assert flood not in stored
+            assert sum(1 for s in stored if s < flood) == 3
 
 
 def test_ingest_order_must_be_published_or_arrival(tmp_path: Path):
@@ -790,3 +798,123 @@ def test_a_failing_input_in_publication_order_writes_only_the_rejections(tmp_pat
             tracker.ingest(stream(), rejected=[refused])
         assert store.count_stories() == 0
         assert [r.input for r in store.rejections()] == ["bad.html"]
+
+
+def _records(story: list[tuple[str, str]], month: str, outlet: str) -> list[dict]:
+    return [
+        {"title": t, "text": x, "published": f"2024-{month}-{10 + k:02d}T09:00:00Z", "outlet": o}
+        for k, (t, x) in enumerate(story)
+        for o in (outlet,)
+    ]
+
+
+def test_late_reports_join_the_stories_of_their_time_across_runs(tmp_path: Path, db: str):
+    """An archive older than the live window, added one report per run (a new tracker each
+    time, as separate CLI runs): each report joins the stored story of its own time, reopened
+    from the store, which gets a revision with an update; the two quakes, of one kind, stay
+    apart; the live story is untouched. Without reopen, every late report is a story of its
+    own, because the story it would join closed at once."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    import tidings
+    from test_cluster import NEPAL, PERU
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    election, _ = tidings.load(_records(ELECTION, "08", "Daily Wire"))
+    flood, _ = tidings.load(_records(FLOOD, "05", "North Post"))
+    # The quakes of tests/test_cluster.py (March 2024), moved to May, a week apart.
+    shift = timedelta(days=70)
+    quakes = [replace(a, published=a.published + shift) for a in PERU + NEPAL]
+    late = sorted([*flood, *quakes], key=lambda a: (a.published, a.id))
+    outcomes = {}
+    for reopen in (True, False):
+        target = db if reopen else str(tmp_path / "off.db")
+        with open_store(target) as store:
+            with StoryTracker(store, reopen=reopen) as tracker:
+                tracker.ingest(election)
+            reports = []
+            for article in late:
+                with StoryTracker(store, reopen=reopen) as tracker:
+                    reports.append(tracker.ingest([article]))
+            outcomes[reopen] = {frozenset(s.articles) for s in store.stories() if s.articles}
+            if reopen:
+                assert all(r.late == 1 for r in reports)
+                # Nepal's first report joins Peru's story, as in one stream, until Nepal's
+                # second moves it out to a story of their own.
+                assert [r.reopened for r in reports].count(0) == 3
+                assert sum(r.moved for r in reports) == 1
+                for group in (flood, PERU, NEPAL):
+                    ids = {a.id for a in group}
+                    story = store.get_story(store.story_of(next(iter(ids))))
+                    assert set(story.articles) == ids and story.closed
+                    # The revision that took the report that came last has an update from it.
+                    newest = max(
+                        (a for a in [*flood, *quakes] if a.id in ids), key=lambda a: a.published
+                    )
+                    took = next(r for r in store.revisions(story.id) if newest.id in r.articles)
+                    assert took.update
+                    assert {x.citations[0].article for x in took.update} == {newest.id}
+                live = store.stories(closed=False)
+                assert [set(s.articles) for s in live] == [{a.id for a in election}]
+    assert outcomes[True] == {
+        frozenset(a.id for a in group) for group in (election, flood, PERU, NEPAL)
+    }
+    assert len(outcomes[False]) == 1 + len(late)
+
+
+def test_a_late_archive_in_one_run_forms_the_stories_a_fresh_store_would(tmp_path: Path):
+    """An archive older than the live window, in one run of many small batches: the lane that
+    follows its time keeps its stories open across batches, so it forms the same stories as
+    the same archive in a store of its own; a late report of a story stored long before, which
+    the live stream has closed, reopens that story under its own id."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    import tidings
+    from test_cluster import NEPAL, PERU
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    flood, _ = tidings.load(_records(FLOOD, "05", "North Post"))
+    election, _ = tidings.load(_records(ELECTION, "08", "Daily Wire"))
+    shift = timedelta(days=70)
+    quakes = [replace(a, published=a.published + shift) for a in PERU + NEPAL]
+    with open_store(str(tmp_path / "fresh.db")) as store:
+        with StoryTracker(store, batch_size=2) as tracker:
+            tracker.ingest([*flood[:2], *quakes])
+        fresh = {frozenset(s.articles) for s in store.stories() if s.articles}
+    with open_store(str(tmp_path / "late.db")) as store:
+        with StoryTracker(store, batch_size=2) as tracker:
+            tracker.ingest(flood[:1])  # stored while live
+            tracker.ingest(election)  # the live stream moves on: the flood's story closes
+            flood_story = store.story_of(flood[0].id)
+            assert store.get_story(flood_story).closed
+            report = tracker.ingest([flood[1], *quakes])
+        assert report.late == 1 + len(quakes) and report.reopened == 1
+        assert store.story_of(flood[1].id) == flood_story
+        late = {frozenset(s.articles) for s in store.stories() if s.articles}
+    assert late == fresh | {frozenset(a.id for a in election)}
+
+
+def test_the_lane_is_made_again_for_articles_late_even_for_it(tmp_path: Path):
+    """After an archive of May, one of March comes (in the same tracker): the lane that
+    followed May is past March, so a new one is forked, and March's quakes still form their
+    stories."""
+    import tidings
+    from test_cluster import NEPAL, PERU
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    flood, _ = tidings.load(_records(FLOOD, "05", "North Post"))
+    election, _ = tidings.load(_records(ELECTION, "08", "Daily Wire"))
+    with open_store(str(tmp_path / "news.db")) as store:
+        with StoryTracker(store) as tracker:
+            tracker.ingest(election)
+            tracker.ingest(flood)
+            may = tracker._lane
+            report = tracker.ingest([*PERU, *NEPAL])
+            assert tracker._lane is not may and report.late == len(PERU + NEPAL)
+        stored = {frozenset(s.articles) for s in store.stories() if s.articles}
+    assert {frozenset(a.id for a in g) for g in (PERU, NEPAL, flood, election)} == stored

@@ -403,7 +403,13 @@ def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
         )
     print(
         f"{report.new} new article(s), {report.skipped} already stored, {report.copies} near-copies, {report.moved} moved between stories; "
-        f"{report.stories_opened} stories opened, {report.stories_updated} updated, {report.stories_closed} closed",
+        f"{report.stories_opened} stories opened, {report.stories_updated} updated, {report.stories_closed} closed"
+        + (
+            f"; {report.late} older than the live window, clustered with the stories of their"
+            f" time ({report.reopened} closed stories reopened)"
+            if report.late
+            else ""
+        ),
         file=err,
     )
     return EXIT_PARTIAL if rejected else EXIT_OK

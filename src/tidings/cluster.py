@@ -66,10 +66,10 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
 
@@ -86,6 +86,7 @@ __all__ = [
     "article_features",
     "bcubed",
     "embedding_text",
+    "key_words",
 ]
 
 CLUSTERERS: Registry[type] = Registry("clusterer")
@@ -248,6 +249,28 @@ def _names(text: str, language: str = "en") -> dict[str, float]:
     # "Rescuers dug..." is a sentence start, not a name; "Pisco" and "Peru" also occur mid-sentence
     # or are not common words at all.
     return {k: c for k, c in counts.items() if not (initial_only[k] and zipf_of(k) >= 2.5)}
+
+
+def key_words(article: Article, n: int = 8, lead_words: int = 300) -> list[str]:
+    """The ``n`` words an article is best looked up by in a full-text index of stories: the
+    names of its title and first ``lead_words`` words, rarest first (by wordfreq in the
+    article's language), then, when it names fewer, its title's rarest content words.
+    Lower-cased; ties by the name's count, then alphabetically."""
+    lang = language_code(article.language)
+    title = article.title or ""
+    lead = " ".join(article.text.split()[:lead_words])
+    zipf_of, stop = _zipf_for(lang), stopwords(lang)
+    names = _names(lead if title.isupper() else f"{title}.\n{lead}", lang)
+    ranked = sorted(names, key=lambda w: (zipf_of(w), -names[w], w))
+    extra = sorted(
+        {
+            w
+            for w in words(title.lower())
+            if w not in stop and len(w) >= 3 and not w.isdigit() and w not in names
+        },
+        key=lambda w: (zipf_of(w), w),
+    )
+    return [*ranked, *extra][:n]
 
 
 @lru_cache(maxsize=1)
@@ -515,6 +538,31 @@ class StoryClusterer:
             KeyError: the article was never seen, or its story was closed.
         """
         return self.assigned_[article_id]
+
+    def late(self, when: datetime | None) -> bool:
+        """Whether an article published at ``when`` is older than any story this clusterer can
+        keep live: before the newest time seen less ``window``. A story it opened here would
+        close at once, so a second late report could never join it; the story tracker gives
+        such articles to a :meth:`fork` that follows their own time instead. Undated articles
+        are never late (they are placed at the newest time seen)."""
+        return (
+            self.window is not None
+            and self.now_ is not None
+            and when is not None
+            and when < self.now_ - self.window
+        )
+
+    def fork(self) -> Self:
+        """A clusterer with this one's configuration, embedder and vocabulary (terms, document
+        frequencies, word priors), but no stories and no clock: for a stream of another time,
+        such as an archive older than the live window, weighted by what this stream has
+        learned. The two share nothing mutable."""
+        twin = replace(self)
+        twin.vocab_ = dict(self.vocab_)
+        twin.df_, twin.zipf_ = self.df_.copy(), self.zipf_.copy()
+        twin.name_mask_, twin.seen_ = self.name_mask_.copy(), self.seen_.copy()
+        twin.n_docs_ = self.n_docs_
+        return twin
 
     def resolve(self, story_id: str) -> str:
         """Follow ``merged_`` from a story id to the story that absorbed it (itself if none)."""

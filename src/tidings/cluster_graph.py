@@ -53,7 +53,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, cast
@@ -71,8 +71,10 @@ from .cluster import (
     _min_time,
     _parse_time,
     _time_key,
+    article_features,
 )
 from .errors import UsageError
+from .records import Article
 
 __all__ = ["GraphStoryClusterer"]
 
@@ -168,6 +170,63 @@ class GraphStoryClusterer(StoryClusterer):
     def live_stories(self) -> dict[str, tuple[str, ...]]:
         """The live stories: ``{story id: article ids}`` in joining order."""
         return {sid: tuple(c.articles) for sid, c in self.communities_.items()}
+
+    def readmit(self, stories: Mapping[str, Sequence[Article]]) -> list[str]:
+        """Bring back stories that closed and left memory, as live stories holding the given
+        articles, so that articles of their time can join them (the story tracker reads them
+        from its store for reports that arrive after their story closed).
+
+        Each readmitted article becomes a node of its story and is linked to its nearest live
+        articles like a new one, but nothing moves yet and nothing is counted in the document
+        frequencies (the articles were counted when they first came). A readmitted story is
+        refined (regrouped among its own articles) the first time a mini-batch touches it, as a
+        new story is: it was formed with what was known then, and the late articles that reach
+        it may show that part of it is another event (two quakes' first reports in one story,
+        before either quake's later reports came). They are *known* stories for the next call: a merge keeps
+        their ids, and an article of theirs that moves is reported in ``moved_``. Those that no
+        article joins close again with the next mini-batch, if older than ``window``.
+
+        Args:
+            stories: story id -> its articles (in joining order). Stories already live and
+                articles already assigned are skipped.
+
+        Returns:
+            The ids of the stories readmitted.
+        """
+        self._check_params()
+        todo: dict[str, list[Article]] = {}
+        for sid, articles in sorted(stories.items()):
+            if sid in self.communities_:
+                continue
+            fresh = [a for a in dict((a.id, a) for a in articles).values()]
+            fresh = [a for a in fresh if a.id not in self.assigned_]
+            if fresh:
+                todo[sid] = fresh
+        flat = [a for articles in todo.values() for a in articles]
+        features = article_features(
+            flat, embedder=self.embedder, title_weight=self.title_weight, lead_words=self.lead_words
+        )
+        vectors = iter(zip(features, self._vectorise(features), strict=True))
+        touched: set[str] = set()
+        for sid, articles in todo.items():
+            self.communities_[sid] = _Community(sid, [])
+            for _ in articles:
+                feats, vector = next(vectors)
+                node = _Node(
+                    feats.id,
+                    vector.ids,
+                    vector.vals,
+                    vector.embedding,
+                    feats.when,
+                    bool(feats.names),
+                )
+                self._join(node, sid)
+                self._link(node, touched)
+                self.nodes_[node.id] = node
+                self.order_[node.id] = self.counter_
+                self.counter_ += 1
+                self._index(node)
+        return list(todo)
 
     # -- the method -------------------------------------------------------------------------------
 

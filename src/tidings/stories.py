@@ -35,9 +35,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
-from .cluster import StoryClusterer
+from .cluster import StoryClusterer, key_words
 from .cluster_graph import GraphStoryClusterer
 from .dedupe import CopyIndex, Deduper
 from .errors import StoreError, UsageError
@@ -81,6 +81,8 @@ class IngestReport:
     stories_opened: int = 0
     stories_updated: int = 0
     stories_closed: int = 0
+    late: int = 0
+    reopened: int = 0
     touched: list[str] = field(default_factory=list)
 
 
@@ -157,6 +159,14 @@ class StoryTracker:
             live story). Syndicated copies come within hours or days; the bound keeps the index,
             and the cost of rebuilding it from the store when a tracker starts, to the recent
             stream.
+        reopen: give articles older than the clusterer's live window (an archive, a late
+            crawl) to a second clusterer that follows their own time, into which the stored
+            closed stories of their time that match them are brought back (see
+            :meth:`_place_late`). ``False``: such an article is clustered with the live stream,
+            where it opens a story that closes at once, as before this option.
+        reopen_stories: the most stored stories looked up per late article (by full-text
+            relevance of its rarest names, among the stored stories within the window of its
+            publication time that the live clusterer does not hold).
     """
 
     def __init__(
@@ -174,6 +184,8 @@ class StoryTracker:
         workers: int = 1,
         max_brief_articles: int = 200,
         copy_window: timedelta | None = timedelta(days=3),
+        reopen: bool = True,
+        reopen_stories: int = 5,
     ) -> None:
         self.store = store
         self.summarizer = summarizer or ConceptSummarizer()
@@ -195,6 +207,15 @@ class StoryTracker:
             )
         self.max_brief_articles = max_brief_articles
         self.copy_window = copy_window
+        if type(reopen_stories) is not int or reopen_stories < 1:
+            raise UsageError(
+                "the reopen_stories parameter of StoryTracker must be an int >= 1,"
+                f" got {reopen_stories!r}"
+            )
+        self.reopen = reopen
+        self.reopen_stories = reopen_stories
+        # The clusterer of late articles (see _place_late); made on first use, never saved.
+        self._lane: GraphStoryClusterer | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._copies: CopyIndex | None = None
         if clusterer is None:
@@ -308,6 +329,12 @@ class StoryTracker:
             if a.id not in follows and (hit := index.original_of(a)) is not None
         }
         originals = [a for a in fresh if a.id not in follows and a.id not in earlier]
+        old: list[Article] = []
+        if self.reopen and isinstance(clusterer, GraphStoryClusterer):
+            old = [a for a in originals if clusterer.late(a.published)]
+            if old:
+                originals = [a for a in originals if not clusterer.late(a.published)]
+        placed = self._place_late(old) if old else None
 
         merged_before = dict(clusterer.merged_)
         closed_before = len(clusterer.closed_)
@@ -325,6 +352,21 @@ class StoryTracker:
         # Where each article is now: a later mini-batch may have moved it or merged its story.
         for article_id in story_of:
             story_of[article_id] = clusterer.assigned_.get(article_id, story_of[article_id])
+        closed = clusterer.closed_[closed_before:]
+        # Stories absorbed by a merge in this batch, by the story that absorbed them.
+        absorbed: dict[str, list[str]] = {}
+        for old_id in clusterer.merged_:
+            if old_id not in merged_before:
+                absorbed.setdefault(clusterer.resolve(old_id), []).append(old_id)
+        if placed is not None:
+            story_of.update(placed.story_of)
+            for article_id, first in placed.before.items():
+                before.setdefault(article_id, first)
+            for survivor, old_ids in placed.absorbed.items():
+                absorbed.setdefault(survivor, []).extend(old_ids)
+            closed = [*closed, *placed.closed]
+            report.late += len(old)
+            report.reopened += len(placed.reopened)
         # Articles of earlier batches that the clusterer moved to another story (graph method).
         fresh_ids = {a.id for a in fresh}
         moved = {
@@ -344,19 +386,95 @@ class StoryTracker:
         for article_id in index.ids():
             if not self._copyable(article_id):
                 index.remove(article_id)  # its story closed or went quiet: it leaves memory
-        # Stories absorbed by a merge in this batch, by the story that absorbed them.
-        absorbed: dict[str, list[str]] = {}
-        for old_id in clusterer.merged_:
-            if old_id not in merged_before:
-                absorbed.setdefault(clusterer.resolve(old_id), []).append(old_id)
         return _Plan(
             fresh=fresh,
             story_of=story_of,
             moved=moved,
             absorbed=absorbed,
-            closed=clusterer.closed_[closed_before:],
+            closed=closed,
             live=frozenset(clusterer.stories_),
             state=clusterer.get_state(),
+        )
+
+    def _place_late(self, old: list[Article]) -> _Placed:
+        """Cluster articles older than the live window (``clusterer.late``) with a second
+        clusterer, the *lane*, that follows their own time.
+
+        In the live clusterer such an article would open a story that closes at once: a second
+        report of the same old event could never join it, and a story stored closed could
+        never take it. The lane is a :meth:`~tidings.cluster.StoryClusterer.fork` of the live
+        clusterer (its configuration and vocabulary, no stories), made on first use and again
+        when articles come that are late even for it. Before the lane takes the articles, the
+        stored stories that match them, and that the live clusterer does not hold, are brought
+        back into it (:meth:`~tidings.cluster_graph.GraphStoryClusterer.readmit`): for each
+        article, the ``reopen_stories`` such stories within ``window`` of its publication time
+        whose title or latest brief best match its rarest names (:func:`~tidings.cluster.key_words`), each
+        with its ``max_brief_articles`` latest articles. The lane's stories are written closed
+        (the live stream is past them); a reopened story that gains articles gets a new
+        revision and an update. The lane is not saved: a new tracker finds the stories of
+        earlier runs in the store."""
+        main = self.clusterer
+        lane = self._lane
+        oldest = min(a.published for a in old if a.published is not None)
+        if lane is None or lane.late(oldest):
+            lane = self._lane = cast(GraphStoryClusterer, main.fork())
+        window = lane.window
+        assert window is not None  # late articles exist only with a window
+        wanted: dict[str, Story] = {}
+        for article in old:
+            words = key_words(article)
+            if article.published is None or not words:
+                continue
+            # Not only the stories stored closed: one the live clusterer has just let go may not
+            # be written yet (batches overlap). Those it holds, has merged away, or holds an
+            # article of are left to it.
+            found = self.store.stories(
+                since=article.published - window,
+                until=article.published + window,
+                query=" or ".join(words),
+                order="relevance",
+                limit=self.reopen_stories + 5,
+            )
+            eligible = [
+                story
+                for story in found
+                if story.articles
+                and story.id not in main.stories_
+                and story.id not in main.merged_
+                and story.id not in lane.communities_
+                and not any(a in main.assigned_ for a in story.articles)
+            ]
+            for story in eligible[: self.reopen_stories]:
+                wanted.setdefault(story.id, story)
+        readmitted: list[str] = []
+        if wanted:
+            cap = self.max_brief_articles
+            ids = [a for story in wanted.values() for a in story.articles[-cap:]]
+            by_id = {a.id: a for a in self.store.get_articles(ids)}
+            readmitted = lane.readmit(
+                {
+                    sid: [by_id[a] for a in story.articles[-cap:] if a in by_id]
+                    for sid, story in wanted.items()
+                }
+            )
+        merged_before = dict(lane.merged_)
+        closed_before = len(lane.closed_)
+        story_of = {a.article: a.story for a in lane.partial_fit(old)}
+        before = {a: first for a, (first, _) in lane.moved_.items()}
+        story_of.update((a, last) for a, (_, last) in lane.moved_.items())
+        for article_id in story_of:
+            story_of[article_id] = lane.assigned_.get(article_id, story_of[article_id])
+        absorbed: dict[str, list[str]] = {}
+        for old_id in lane.merged_:
+            if old_id not in merged_before:
+                absorbed.setdefault(lane.resolve(old_id), []).append(old_id)
+        joined = {story_of[a.id] for a in old}
+        return _Placed(
+            story_of=story_of,
+            before=before,
+            absorbed=absorbed,
+            closed=lane.closed_[closed_before:],
+            reopened=[sid for sid in readmitted if lane.resolve(sid) in joined],
         )
 
     def _start(self, plan: _Plan, report: IngestReport) -> _Pending:
@@ -481,7 +599,10 @@ class StoryTracker:
             if story is None:
                 continue
             held = self.clusterer.assigned_
-            copies = [a for a in story.articles if a not in held and a not in moved]
+            lane = self._lane.assigned_ if self._lane is not None else {}
+            copies = [
+                a for a in story.articles if a not in held and a not in lane and a not in moved
+            ]
             if not copies:
                 continue
             index = CopyIndex(self.deduper)
@@ -624,6 +745,17 @@ class _Plan:
     closed: list[str]  # stories closed by this batch
     live: frozenset[str]  # the stories open after it
     state: bytes  # the clusterer's state after it
+
+
+@dataclass(slots=True)
+class _Placed:
+    """What the lane did with a batch's late articles (see ``StoryTracker._place_late``)."""
+
+    story_of: dict[str, str]  # late articles, and readmitted ones that moved: their story now
+    before: dict[str, str]  # readmitted articles that moved: their story before
+    absorbed: dict[str, list[str]]  # story -> the known stories it absorbed
+    closed: list[str]  # stories the lane closed
+    reopened: list[str]  # stored stories brought back that late articles joined
 
 
 @dataclass(slots=True)

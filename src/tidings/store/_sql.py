@@ -25,6 +25,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar
 
+from ..errors import UsageError
 from ..records import Analysis, Article, BriefRevision, Rejection, Story
 from ..serialize import to_dict
 from . import _common as c
@@ -87,6 +88,9 @@ class SQLStore(ABC, Generic[ConnT]):
     _newest_first: ClassVar[str]
     #: a condition on stories ``s`` whose title or latest brief match the one parameter
     _match_stories: ClassVar[str]
+    #: a join giving ``m.score``, the relevance of each story ``s`` that matches the one
+    #: parameter (higher is better)
+    _rank_stories: ClassVar[str]
     #: the base class of the driver's errors, which :meth:`_db` turns into StoreErrors
     _driver_error: type[Exception]
 
@@ -487,12 +491,21 @@ class SQLStore(ABC, Generic[ConnT]):
         c.check_page(order, limit, offset)
         where, params = self._where(f)
         newest = self._newest_first
-        by = newest if order == "newest" else f"s.size DESC, {newest}"
+        join, joined = "", []
+        if order == "relevance":
+            if f.query is None:
+                raise UsageError("the order 'relevance' of stories needs a query")
+            expr = self._search_expr(f.query)
+            if expr is None:
+                return []  # nothing searchable in the query: nothing matches
+            join, joined, by = f" {self._rank_stories}", [expr], f"m.score DESC, {newest}"
+        else:
+            by = newest if order == "newest" else f"s.size DESC, {newest}"
         with self._db("list stories") as conn:
             rows = self._execute(
                 conn,
-                f"SELECT s.record FROM stories s{where} ORDER BY {by} LIMIT ? OFFSET ?",
-                (*params, limit, offset),
+                f"SELECT s.record FROM stories s{join}{where} ORDER BY {by} LIMIT ? OFFSET ?",
+                (*joined, *params, limit, offset),
             ).fetchall()
         return [c.story_from(r[0]) for r in rows]
 

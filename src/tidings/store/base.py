@@ -27,7 +27,7 @@ __all__ = ["HIGHLIGHT", "STORES", "SearchHit", "Store", "StoreError", "StoryOrde
 #: Markdown output shows them as is).
 HIGHLIGHT = ("**", "**")
 
-StoryOrder = Literal["newest", "biggest"]
+StoryOrder = Literal["newest", "biggest", "relevance"]
 
 #: Store backends by versioned name (``"sqlite.v1"``, ``"postgres.v1"``); a change to the schema's
 #: meaning is a new name, a compatible change is a new migration.
@@ -190,12 +190,15 @@ class Store(Protocol):
                 variants (case-insensitive).
             query: only stories whose title or latest brief match this full-text query (the
                 syntax of :meth:`search`).
-            order: ``"newest"`` (latest ``last_seen`` first) or ``"biggest"`` (most articles
-                first); ties are broken by id, so pages are stable.
+            order: ``"newest"`` (latest ``last_seen`` first), ``"biggest"`` (most articles
+                first) or ``"relevance"`` (best match to ``query`` first, by the ranking of
+                :meth:`search`; needs ``query``); ties are broken by newest, then id, so pages
+                are stable.
             limit / offset: the page (``limit`` >= 1, ``offset`` >= 0).
 
         Raises:
-            UsageError: a bad ``order``, ``limit`` or ``offset``, or a naive datetime.
+            UsageError: a bad ``order``, ``limit`` or ``offset``, a naive datetime, or the
+                order ``"relevance"`` without a ``query``.
         """
         ...
 

@@ -87,6 +87,10 @@ class PostgresStore(SQLStore["psycopg.Connection[Any]"]):
     _time_suffix = ""
     _newest_first = "s.last_seen DESC NULLS LAST, s.id"
     _match_stories = f"s.search @@ websearch_to_tsquery({_CONFIG}, ?)"
+    _rank_stories = (
+        f"CROSS JOIN LATERAL (SELECT ts_rank(s.search, websearch_to_tsquery({_CONFIG}, ?))"
+        " AS score) m"
+    )
 
     def __init__(
         self,

@@ -60,6 +60,10 @@ class SQLiteStore(SQLStore[sqlite3.Connection]):
     _time_suffix = "_us"
     _newest_first = "s.last_seen_us IS NULL, s.last_seen_us DESC, s.id"
     _match_stories = "s.seq IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?)"
+    _rank_stories = (
+        f"JOIN (SELECT rowid AS seq, -bm25(stories_fts, {_WEIGHTS['stories']}) AS score"
+        " FROM stories_fts WHERE stories_fts MATCH ?) m ON m.seq = s.seq"
+    )
     _driver_error = sqlite3.Error
 
     def __init__(
