@@ -369,3 +369,24 @@ def test_a_late_article_is_placed_in_a_fork_with_the_story_of_its_time_readmitte
     assert nepal_id in lane.closed_ and peru_id in lane.closed_
     # The live clusterer was not touched by any of it.
     assert set(live.live_stories()) == {live.story_of(later.id)}
+
+
+def test_pinned_stories_take_new_articles_but_never_change_their_own():
+    """A story readmitted pinned (held by another clusterer) takes a late report, but its own
+    articles never move, it is never refined or merged away, and two pinned stories never merge:
+    a new story that merges with one is absorbed into it."""
+    lane = GraphStoryClusterer()
+    # Nepal's first report pinned into Peru's story, as if the other clusterer had put it there.
+    assert lane.readmit({"peru": PERU[:3] + NEPAL[:1]}, pinned=True) == ["peru"]
+    assert lane.readmit({"nepal": NEPAL[1:3]}, pinned=True) == ["nepal"]
+    lane.partial_fit([PERU[3], NEPAL[3]])
+    assert lane.story_of(PERU[3].id) == "peru" and lane.story_of(NEPAL[3].id) == "nepal"
+    assert set(lane.live_stories()["peru"]) >= {a.id for a in PERU[:3] + NEPAL[:1]}
+    assert not lane.moved_ and set(lane.live_stories()) == {"peru", "nepal"}
+    assert lane.pinned_ == {a.id for a in PERU[:3] + NEPAL[:3]}
+    # Unpinned, the same start is regrouped: Nepal's first report leaves Peru's story.
+    free = GraphStoryClusterer()
+    free.readmit({"peru": PERU[:3] + NEPAL[:1]})
+    free.readmit({"nepal": NEPAL[1:3]})
+    free.partial_fit([PERU[3], NEPAL[3]])
+    assert free.story_of(NEPAL[0].id) != "peru" and NEPAL[0].id in free.moved_

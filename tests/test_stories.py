@@ -918,3 +918,68 @@ def test_the_lane_is_made_again_for_articles_late_even_for_it(tmp_path: Path):
             assert tracker._lane is not may and report.late == len(PERU + NEPAL)
         stored = {frozenset(s.articles) for s in store.stories() if s.articles}
     assert {frozenset(a.id for a in g) for g in (PERU, NEPAL, flood, election)} == stored
+
+
+def test_a_late_report_of_a_story_still_being_reported_joins_it(tmp_path: Path):
+    """The flood's story began in May and is still reported in June, so the live clusterer
+    holds it. A report from early May is older than the live window: the lane takes it, with
+    the live story readmitted pinned, and it joins that story, which stays open and keeps its
+    articles. A late report of nothing live opens a closed story of its own."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    dates = ["2024-05-01", "2024-05-25", "2024-06-15"]
+    rows = [
+        {"title": t, "text": x, "published": f"{d}T09:00:00Z", "outlet": "North Post"}
+        for d, (t, x) in zip(dates, FLOOD, strict=True)
+    ]
+    flood, _ = tidings.load(rows)
+    late, _ = tidings.load(
+        [
+            {
+                "title": "Alnwick flood: Aln bridge closed",
+                "text": "Engineers closed the old stone bridge over the river Aln in Alnwick on "
+                "Friday after floodwater damaged its piers. Northumberland county council said "
+                "the 300 flooded homes in Alnwick would be inspected as residents returned.",
+                "published": "2024-05-03T09:00:00Z",
+                "outlet": "Coast FM",
+            },
+            {
+                "title": ELECTION[0][0],
+                "text": ELECTION[0][1],
+                "published": "2024-05-04T09:00:00Z",
+                "outlet": "Daily Wire",
+            },
+        ]
+    )
+    with open_store(str(tmp_path / "news.db")) as store:
+        with StoryTracker(store) as tracker:
+            tracker.ingest(flood)
+            story = store.story_of(flood[0].id)
+            assert tracker.clusterer.late(late[0].published)
+            report = tracker.ingest(late)
+            assert set(tracker.clusterer.live_stories()[story]) == {a.id for a in flood}
+        assert report.late == 2 and report.reopened == 0 and report.stories_closed == 1
+        stored = store.get_story(story)
+        assert set(stored.articles) == {a.id for a in [*flood, late[0]]} and not stored.closed
+        assert store.revisions(story)[-1].update
+        vote = store.get_story(store.story_of(late[1].id))
+        assert vote.articles == (late[1].id,) and vote.closed
+        # The live clusterer moves on (here it parts the June reports from May's, as it would
+        # without the late report); the late report stays with the story, in the store only.
+        more, _ = tidings.load(
+            [
+                {
+                    "title": "Alnwick homes reopen",
+                    "text": "Residents of Alnwick returned to 40 homes flooded by the river Aln, "
+                    "Northumberland county council said, after inspections of the flooded homes.",
+                    "published": "2024-06-20T09:00:00Z",
+                    "outlet": "North Post",
+                }
+            ]
+        )
+        with StoryTracker(store) as tracker:
+            tracker.ingest(more)
+        assert store.story_of(late[0].id) == story and late[0].id in store.get_story(story).articles
+        assert store.integrity_check() == []

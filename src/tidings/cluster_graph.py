@@ -161,6 +161,9 @@ class GraphStoryClusterer(StoryClusterer):
     counter_: int = field(default=0, init=False, repr=False, compare=False)
     total_: float = field(default=0.0, init=False, repr=False, compare=False)
     _start: int = field(default=0, init=False, repr=False, compare=False)  # counter_ at call start
+    # Articles readmitted as pinned (see readmit): they never move, and their stories are
+    # never refined, merged away or merged with one another. Not saved.
+    pinned_: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def communities_(self) -> dict[str, _Community]:
@@ -171,7 +174,9 @@ class GraphStoryClusterer(StoryClusterer):
         """The live stories: ``{story id: article ids}`` in joining order."""
         return {sid: tuple(c.articles) for sid, c in self.communities_.items()}
 
-    def readmit(self, stories: Mapping[str, Sequence[Article]]) -> list[str]:
+    def readmit(
+        self, stories: Mapping[str, Sequence[Article]], *, pinned: bool = False
+    ) -> list[str]:
         """Bring back stories that closed and left memory, as live stories holding the given
         articles, so that articles of their time can join them (the story tracker reads them
         from its store for reports that arrive after their story closed).
@@ -189,6 +194,10 @@ class GraphStoryClusterer(StoryClusterer):
         Args:
             stories: story id -> its articles (in joining order). Stories already live and
                 articles already assigned are skipped.
+            pinned: the stories are held by another clusterer (the story tracker's live one,
+                while this is its lane of late articles): new articles may join them, and a
+                story of new articles may merge into one, but their own articles never move,
+                they are never refined, never merged away, and never merged with one another.
 
         Returns:
             The ids of the stories readmitted.
@@ -226,7 +235,13 @@ class GraphStoryClusterer(StoryClusterer):
                 self.order_[node.id] = self.counter_
                 self.counter_ += 1
                 self._index(node)
+                if pinned:
+                    self.pinned_.add(node.id)
         return list(todo)
+
+    def _fixed(self, story: str) -> bool:
+        """Whether ``story`` holds pinned articles (see :meth:`readmit`)."""
+        return bool(self.pinned_) and not self.pinned_.isdisjoint(self.communities_[story].articles)
 
     # -- the method -------------------------------------------------------------------------------
 
@@ -407,6 +422,8 @@ class GraphStoryClusterer(StoryClusterer):
     def _move(self, article: str, call: _Call, before: dict[str, str]) -> bool:
         """Move ``article`` to the story where its modularity gain is largest (or a story of its
         own when no gain is positive); returns whether it changed story."""
+        if article in self.pinned_:
+            return False
         node = self.nodes_[article]
         old = node.story
         if old:
@@ -492,6 +509,8 @@ class GraphStoryClusterer(StoryClusterer):
         for sid in sorted(stories):
             community = self.communities_.get(sid)
             if community is None or community.size < max(2, _REFINE_GROWTH * community.refined):
+                continue
+            if self._fixed(sid):
                 continue
             groups = self._groups(community.articles, penalty)
             community.refined = community.size
@@ -602,7 +621,10 @@ class GraphStoryClusterer(StoryClusterer):
                         s = self.nodes_[other].story
                         if s != story:
                             across[s] = across.get(s, 0.0) + weight
+                fixed = self._fixed(story)
                 for other_story, weight in sorted(across.items()):
+                    if fixed and self._fixed(other_story):
+                        continue
                     g = weight - penalty * community.total * self.communities_[other_story].total
                     if g > 0 and (best is None or (g, story, other_story) > best):
                         best = (g, story, other_story)
@@ -615,7 +637,13 @@ class GraphStoryClusterer(StoryClusterer):
     def _union(self, a: str, b: str, call: _Call, before: dict[str, str]) -> str:
         first, second = self.communities_[a], self.communities_[b]
         keep, gone = sorted(
-            (first, second), key=lambda c: (c.id not in call.known, _time_key(c.first), c.id)
+            (first, second),
+            key=lambda c: (
+                not self._fixed(c.id),
+                c.id not in call.known,
+                _time_key(c.first),
+                c.id,
+            ),
         )
         for article in gone.articles:
             if self.order_[article] < self._start:
@@ -637,6 +665,7 @@ class GraphStoryClusterer(StoryClusterer):
             for article in community.articles:
                 self.nodes_[article].story = ""
             for article in community.articles:
+                self.pinned_.discard(article)
                 node = self.nodes_.pop(article)
                 for other in list(node.links):
                     if other in self.nodes_:
@@ -661,6 +690,7 @@ class GraphStoryClusterer(StoryClusterer):
     def _reset(self) -> None:
         StoryClusterer._reset(self)
         self.nodes_, self.keys_, self.moved_, self.order_ = {}, {}, {}, {}
+        self.pinned_ = set()
         self.total_, self.counter_, self._start = 0.0, 0, 0
 
     def get_state(self) -> bytes:

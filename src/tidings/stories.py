@@ -421,13 +421,16 @@ class StoryTracker:
         window = lane.window
         assert window is not None  # late articles exist only with a window
         wanted: dict[str, Story] = {}
+        held: dict[str, Story] = {}  # stories the live clusterer holds, readmitted pinned
         for article in old:
             words = key_words(article)
             if article.published is None or not words:
                 continue
             # Not only the stories stored closed: one the live clusterer has just let go may not
-            # be written yet (batches overlap). Those it holds, has merged away, or holds an
-            # article of are left to it.
+            # be written yet (batches overlap). A story it holds is readmitted pinned (with the
+            # articles it holds there), so that late reports can join it but the lane changes
+            # nothing of it; one it has merged away, or that lost an article to one it holds,
+            # is left to it.
             found = self.store.stories(
                 since=article.published - window,
                 until=article.published + window,
@@ -435,28 +438,31 @@ class StoryTracker:
                 order="relevance",
                 limit=self.reopen_stories + 5,
             )
-            eligible = [
-                story
-                for story in found
-                if story.articles
-                and story.id not in main.stories_
-                and story.id not in main.merged_
-                and story.id not in lane.communities_
-                and not any(a in main.assigned_ for a in story.articles)
-            ]
-            for story in eligible[: self.reopen_stories]:
-                wanted.setdefault(story.id, story)
-        readmitted: list[str] = []
-        if wanted:
-            cap = self.max_brief_articles
-            ids = [a for story in wanted.values() for a in story.articles[-cap:]]
-            by_id = {a.id: a for a in self.store.get_articles(ids)}
-            readmitted = lane.readmit(
-                {
-                    sid: [by_id[a] for a in story.articles[-cap:] if a in by_id]
-                    for sid, story in wanted.items()
-                }
-            )
+            taken = 0
+            for story in found:
+                if taken == self.reopen_stories:
+                    break
+                if not story.articles or story.id in main.merged_:
+                    continue
+                taken += 1
+                if story.id in lane.communities_:
+                    continue
+                if story.id in main.stories_:
+                    held.setdefault(story.id, story)
+                elif not any(a in main.assigned_ for a in story.articles):
+                    wanted.setdefault(story.id, story)
+        cap = self.max_brief_articles
+        members = {sid: list(story.articles[-cap:]) for sid, story in wanted.items()}
+        pins = {
+            sid: [a for a in story.articles if main.assigned_.get(a) == sid][-cap:]
+            for sid, story in held.items()
+        }
+        ids = [a for group in (*members.values(), *pins.values()) for a in group]
+        by_id = {a.id: a for a in self.store.get_articles(ids)} if ids else {}
+        readmitted = lane.readmit(
+            {sid: [by_id[a] for a in group] for sid, group in members.items()}
+        )
+        lane.readmit({sid: [by_id[a] for a in group] for sid, group in pins.items()}, pinned=True)
         merged_before = dict(lane.merged_)
         closed_before = len(lane.closed_)
         story_of = {a.article: a.story for a in lane.partial_fit(old)}
@@ -473,7 +479,8 @@ class StoryTracker:
             story_of=story_of,
             before=before,
             absorbed=absorbed,
-            closed=lane.closed_[closed_before:],
+            # A pinned story the lane lets go is still live in the live clusterer.
+            closed=[sid for sid in lane.closed_[closed_before:] if sid not in main.stories_],
             reopened=[sid for sid in readmitted if lane.resolve(sid) in joined],
         )
 
