@@ -70,7 +70,12 @@ def state_key(clusterer: StoryClusterer) -> str:
 
 @dataclass(slots=True)
 class IngestReport:
-    """What one ingest did."""
+    """What one ingest did.
+
+    ``moved``: articles of earlier batches that changed story (with their near-copies);
+    ``late``: new articles older than the live window (see ``StoryTracker(reopen=)``);
+    ``reopened``: stored stories, not held by the live clusterer, that late articles joined.
+    """
 
     read: int = 0
     new: int = 0

@@ -43,10 +43,13 @@ COUNTS = (
     "new",
     "skipped",
     "copies",
+    "moved",
     "rejected",
     "stories_opened",
     "stories_updated",
     "stories_closed",
+    "late",
+    "reopened",
 )
 
 
