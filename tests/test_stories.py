@@ -983,3 +983,46 @@ def test_a_late_report_of_a_story_still_being_reported_joins_it(tmp_path: Path):
             tracker.ingest(more)
         assert store.story_of(late[0].id) == story and late[0].id in store.get_story(story).articles
         assert store.integrity_check() == []
+
+
+def test_only_the_articles_near_the_late_ones_are_brought_back(tmp_path: Path):
+    """A closed story that ran from May to mid-June takes a late report from early May: the lane
+    reads back only its articles dated within the window of that report, and the story keeps
+    the rest in the store."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    dates = ["2024-05-01", "2024-05-25", "2024-06-15"]
+    flood, _ = tidings.load(
+        [
+            {"title": t, "text": x, "published": f"{d}T09:00:00Z", "outlet": "North Post"}
+            for d, (t, x) in zip(dates, FLOOD, strict=True)
+        ]
+    )
+    election, _ = tidings.load(_records(ELECTION, "08", "Daily Wire"))
+    late, _ = tidings.load(
+        [
+            {
+                "title": "Alnwick flood: Aln bridge closed",
+                "text": "Engineers closed the old stone bridge over the river Aln in Alnwick on "
+                "Friday after floodwater damaged its piers. Northumberland county council said "
+                "the 300 flooded homes in Alnwick would be inspected as residents returned.",
+                "published": "2024-05-03T09:00:00Z",
+                "outlet": "Coast FM",
+            }
+        ]
+    )
+    with open_store(str(tmp_path / "news.db")) as store:
+        with StoryTracker(store) as tracker:
+            tracker.ingest([*flood, *election])
+        story = store.story_of(flood[0].id)
+        assert set(store.get_story(story).articles) == {a.id for a in flood}
+        assert store.get_story(story).closed
+        with StoryTracker(store) as tracker:
+            report = tracker.ingest(late)
+            assert tracker._lane is not None
+            assert set(tracker._lane.nodes_) == {flood[0].id, flood[1].id, late[0].id}
+        assert report.reopened == 1
+        stored = store.get_story(story)
+        assert set(stored.articles) == {a.id for a in [*flood, *late]} and stored.closed

@@ -166,12 +166,12 @@ class StoryTracker:
             stream.
         reopen: give articles older than the clusterer's live window (an archive, a late
             crawl) to a second clusterer that follows their own time, into which the stored
-            closed stories of their time that match them are brought back (see
+            stories of their time that match them are brought back (see
             :meth:`_place_late`). ``False``: such an article is clustered with the live stream,
             where it opens a story that closes at once, as before this option.
         reopen_stories: the most stored stories looked up per late article (by full-text
             relevance of its rarest names, among the stored stories within the window of its
-            publication time that the live clusterer does not hold).
+            publication time).
     """
 
     def __init__(
@@ -410,14 +410,17 @@ class StoryTracker:
         never take it. The lane is a :meth:`~tidings.cluster.StoryClusterer.fork` of the live
         clusterer (its configuration and vocabulary, no stories), made on first use and again
         when articles come that are late even for it. Before the lane takes the articles, the
-        stored stories that match them, and that the live clusterer does not hold, are brought
-        back into it (:meth:`~tidings.cluster_graph.GraphStoryClusterer.readmit`): for each
-        article, the ``reopen_stories`` such stories within ``window`` of its publication time
-        whose title or latest brief best match its rarest names (:func:`~tidings.cluster.key_words`), each
-        with its ``max_brief_articles`` latest articles. The lane's stories are written closed
-        (the live stream is past them); a reopened story that gains articles gets a new
-        revision and an update. The lane is not saved: a new tracker finds the stories of
-        earlier runs in the store."""
+        stored stories that match them are brought back into it
+        (:meth:`~tidings.cluster_graph.GraphStoryClusterer.readmit`): for each article, the
+        ``reopen_stories`` stories within ``window`` of its publication time whose title or
+        latest brief best match its rarest names (:func:`~tidings.cluster.key_words`), each with
+        its articles dated within the window of the late ones (at most ``max_brief_articles``,
+        those that joined last). A story the live clusterer holds is brought back *pinned*,
+        with the articles it holds there: late reports can join it, but the lane moves none of
+        its articles and never merges it away, so the live clusterer's stories stay as they
+        are. The lane's other stories are written closed (the live stream is past them); a
+        reopened story that gains articles gets a new revision and an update. The lane is not
+        saved: a new tracker finds the stories of earlier runs in the store."""
         main = self.clusterer
         lane = self._lane
         oldest = min(a.published for a in old if a.published is not None)
@@ -456,18 +459,30 @@ class StoryTracker:
                     held.setdefault(story.id, story)
                 elif not any(a in main.assigned_ for a in story.articles):
                     wanted.setdefault(story.id, story)
+        # Of each story, the articles that can link to the late ones (dated within the window of
+        # them, or undated), at most ``max_brief_articles``, those that joined last, read from
+        # the story's last ten times as many: a story that has run for months is not read whole.
         cap = self.max_brief_articles
-        members = {sid: list(story.articles[-cap:]) for sid, story in wanted.items()}
+        newest = max(a.published for a in old if a.published is not None)
+        members = {sid: list(story.articles[-10 * cap :]) for sid, story in wanted.items()}
         pins = {
-            sid: [a for a in story.articles if main.assigned_.get(a) == sid][-cap:]
+            sid: [a for a in story.articles if main.assigned_.get(a) == sid][-10 * cap :]
             for sid, story in held.items()
         }
         ids = [a for group in (*members.values(), *pins.values()) for a in group]
-        by_id = {a.id: a for a in self.store.get_articles(ids)} if ids else {}
-        readmitted = lane.readmit(
-            {sid: [by_id[a] for a in group] for sid, group in members.items()}
-        )
-        lane.readmit({sid: [by_id[a] for a in group] for sid, group in pins.items()}, pinned=True)
+        by_id = {
+            a.id: a
+            for a in (self.store.get_articles(ids) if ids else [])
+            if a.published is None or oldest - window <= a.published <= newest + window
+        }
+
+        def near(groups: dict[str, list[str]]) -> dict[str, list[Article]]:
+            return {
+                sid: [by_id[a] for a in group if a in by_id][-cap:] for sid, group in groups.items()
+            }
+
+        readmitted = lane.readmit(near(members))
+        lane.readmit(near(pins), pinned=True)
         merged_before = dict(lane.merged_)
         closed_before = len(lane.closed_)
         story_of = {a.article: a.story for a in lane.partial_fit(old)}
