@@ -800,6 +800,17 @@ def test_a_failing_input_in_publication_order_writes_only_the_rejections(tmp_pat
         assert [r.input for r in store.rejections()] == ["bad.html"]
 
 
+# A late report of the flood (early May), for flood stories that ran from May into June.
+BRIDGE = {
+    "title": "Alnwick flood: Aln bridge closed",
+    "text": "Engineers closed the old stone bridge over the river Aln in Alnwick on Friday after "
+    "floodwater damaged its piers. Northumberland county council said the 300 flooded homes in "
+    "Alnwick would be inspected as residents returned.",
+    "published": "2024-05-03T09:00:00Z",
+    "outlet": "Coast FM",
+}
+
+
 def _records(story: list[tuple[str, str]], month: str, outlet: str) -> list[dict]:
     return [
         {"title": t, "text": x, "published": f"2024-{month}-{10 + k:02d}T09:00:00Z", "outlet": o}
@@ -937,14 +948,7 @@ def test_a_late_report_of_a_story_still_being_reported_joins_it(tmp_path: Path):
     flood, _ = tidings.load(rows)
     late, _ = tidings.load(
         [
-            {
-                "title": "Alnwick flood: Aln bridge closed",
-                "text": "Engineers closed the old stone bridge over the river Aln in Alnwick on "
-                "Friday after floodwater damaged its piers. Northumberland county council said "
-                "the 300 flooded homes in Alnwick would be inspected as residents returned.",
-                "published": "2024-05-03T09:00:00Z",
-                "outlet": "Coast FM",
-            },
+            BRIDGE,
             {
                 "title": ELECTION[0][0],
                 "text": ELECTION[0][1],
@@ -1001,18 +1005,7 @@ def test_only_the_articles_near_the_late_ones_are_brought_back(tmp_path: Path):
         ]
     )
     election, _ = tidings.load(_records(ELECTION, "08", "Daily Wire"))
-    late, _ = tidings.load(
-        [
-            {
-                "title": "Alnwick flood: Aln bridge closed",
-                "text": "Engineers closed the old stone bridge over the river Aln in Alnwick on "
-                "Friday after floodwater damaged its piers. Northumberland county council said "
-                "the 300 flooded homes in Alnwick would be inspected as residents returned.",
-                "published": "2024-05-03T09:00:00Z",
-                "outlet": "Coast FM",
-            }
-        ]
-    )
+    late, _ = tidings.load([BRIDGE])
     with open_store(str(tmp_path / "news.db")) as store:
         with StoryTracker(store) as tracker:
             tracker.ingest([*flood, *election])
