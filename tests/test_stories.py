@@ -1019,3 +1019,69 @@ def test_only_the_articles_near_the_late_ones_are_brought_back(tmp_path: Path):
         assert report.reopened == 1
         stored = store.get_story(story)
         assert set(stored.articles) == {a.id for a in [*flood, *late]} and stored.closed
+
+
+def test_a_late_article_waits_for_the_batch_before_it_to_be_written(tmp_path: Path):
+    """Batches overlap two deep, but the lane reads stored stories: a late flood report in the
+    batch after the one that opened the live flood story must see that story. One ingest of
+    batches of one gives what the same batches as separate ingests give (found by review: the
+    late report got a closed story of its own)."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    def one(day: str, story: tuple[str, str], outlet: str) -> dict:
+        return {
+            "title": story[0],
+            "text": story[1],
+            "published": f"{day}T09:00:00Z",
+            "outlet": outlet,
+        }
+
+    articles, _ = tidings.load(
+        [
+            one("2024-06-20", ELECTION[0], "Daily Wire"),
+            one("2024-05-25", FLOOD[1], "North Post"),  # live: within 30 days of June 20
+            one("2024-05-03", FLOOD[2], "Coast FM"),  # late
+        ]
+    )
+    outcomes = []
+    for together in (True, False):
+        with open_store(str(tmp_path / f"{together}.db")) as store:
+            with StoryTracker(store, batch_size=1) as tracker:
+                for group in [articles] if together else [[a] for a in articles]:
+                    tracker.ingest(group, order="arrival")
+            outcomes.append({frozenset(s.articles) for s in store.stories() if s.articles})
+            assert store.story_of(articles[2].id) == store.story_of(articles[1].id)
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_closed_story_the_lane_takes_articles_from_is_revised(tmp_path: Path):
+    """Nepal's first report joins Peru's story, which closes; late Peru reports reopen it in the
+    lane and move Peru's articles out to a story of their own. The closed story that lost them
+    gets a revision that no longer lists or cites them (found by review: it kept citing them)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from test_cluster import NEPAL, PERU, UNRELATED
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    later = replace(UNRELATED, published=PERU[0].published + timedelta(days=47))
+    with open_store(str(tmp_path / "news.db")) as store:
+        with StoryTracker(store) as tracker:
+            for step in [
+                [PERU[0], NEPAL[0]],
+                [later],
+                *[[n] for n in NEPAL[1:]],
+                *[[p] for p in PERU[1:]],
+            ]:
+                tracker.ingest(step, order="arrival")
+        stored = [s for s in store.stories() if s.articles]
+        assert {frozenset(s.articles) for s in stored} == {
+            frozenset(a.id for a in group) for group in (PERU, NEPAL, [later])
+        }
+        for story in stored:
+            latest = store.revisions(story.id)[-1]
+            assert set(latest.articles) == set(story.articles)
+            assert {a.id for a in latest.brief.articles} <= set(story.articles)

@@ -487,6 +487,11 @@ class StoryClusterer:
     seen_: np.ndarray = field(
         default_factory=lambda: np.zeros(0, np.int64), init=False, repr=False, compare=False
     )
+    # Says whether a story id was given out elsewhere (not state): a fork that works on a
+    # store's old stories (the story tracker's lane) must not give out an id the store holds.
+    id_taken: Callable[[str], bool] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     # Scratch space for scoring (not state): one float per vocabulary term.
     _buffer: np.ndarray = field(
         default_factory=lambda: np.zeros(0), init=False, repr=False, compare=False
@@ -561,7 +566,7 @@ class StoryClusterer:
         twin.vocab_ = dict(self.vocab_)
         twin.df_, twin.zipf_ = self.df_.copy(), self.zipf_.copy()
         twin.name_mask_, twin.seen_ = self.name_mask_.copy(), self.seen_.copy()
-        twin.n_docs_ = self.n_docs_
+        twin.n_docs_, twin.n_opened_ = self.n_docs_, self.n_opened_
         return twin
 
     def resolve(self, story_id: str) -> str:
@@ -1042,7 +1047,11 @@ class StoryClusterer:
         heir."""
         story = content_id("story", f"{article_id}#{self.n_opened_}")
         self.n_opened_ += 1
-        while story in self.stories_ or story in self.merged_:  # a 64-bit collision
+        while (
+            story in self.stories_
+            or story in self.merged_
+            or (self.id_taken is not None and self.id_taken(story))
+        ):  # a 64-bit collision, or an id a fork's parent or an earlier fork gave out
             story = content_id("story", story)
         return story
 
@@ -1076,7 +1085,7 @@ class StoryClusterer:
     def _config(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name.endswith("_") or f.name.startswith("_") or f.name == "embedder":
+            if f.name.endswith("_") or f.name.startswith("_") or f.name in ("embedder", "id_taken"):
                 continue
             value = getattr(self, f.name)
             out[f.name] = _seconds(value) if f.name in _DURATIONS else value

@@ -53,7 +53,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, cast
@@ -238,6 +238,10 @@ class GraphStoryClusterer(StoryClusterer):
                 if pinned:
                     self.pinned_.add(node.id)
         return list(todo)
+
+    def pinned_stories(self) -> list[str]:
+        """The live stories that hold pinned articles (see :meth:`readmit`)."""
+        return sorted(sid for sid in self.communities_ if self._fixed(sid))
 
     def _fixed(self, story: str) -> bool:
         """Whether ``story`` holds pinned articles (see :meth:`readmit`)."""
@@ -661,20 +665,35 @@ class GraphStoryClusterer(StoryClusterer):
 
     def _close_graph(self, call: _Call) -> None:
         for sid in self._expired():
-            community = self.communities_.pop(sid)
-            for article in community.articles:
-                self.nodes_[article].story = ""
-            for article in community.articles:
-                self.pinned_.discard(article)
-                node = self.nodes_.pop(article)
-                for other in list(node.links):
-                    if other in self.nodes_:
-                        self._drop_link(node, self.nodes_[other])
-                        self.nodes_[other].near.pop(article, None)
-                for key in node.keys:
-                    _discard(self.keys_, key, article)
-                self.order_.pop(article, None)
+            community = self._drop(sid)
             self._record_close(sid, community.articles, call)
+
+    def release(self, story_ids: Iterable[str]) -> None:
+        """Let live stories go without reporting them closed: their articles leave memory as
+        when a story closes. The story tracker releases the pinned copies of the live
+        clusterer's stories from its lane before each batch and reads them again, so the lane
+        never works on a copy the live clusterer has since changed."""
+        for sid in sorted(set(story_ids)):
+            if sid in self.communities_:
+                for article in self._drop(sid).articles:
+                    self.assigned_.pop(article, None)
+
+    def _drop(self, sid: str) -> _Community:
+        """Remove live story ``sid`` and its articles (nodes, links, index keys)."""
+        community = self.communities_.pop(sid)
+        for article in community.articles:
+            self.nodes_[article].story = ""
+        for article in community.articles:
+            self.pinned_.discard(article)
+            node = self.nodes_.pop(article)
+            for other in list(node.links):
+                if other in self.nodes_:
+                    self._drop_link(node, self.nodes_[other])
+                    self.nodes_[other].near.pop(article, None)
+            for key in node.keys:
+                _discard(self.keys_, key, article)
+            self.order_.pop(article, None)
+        return community
 
     def _terms_in_use(self) -> np.ndarray:
         return np.concatenate([np.zeros(0, np.int64), *(n.ids for n in self.nodes_.values())])

@@ -17,8 +17,10 @@
 
 Batches overlap two deep: while worker processes summarise the stories of batch ``k`` (step 4),
 this process deduplicates and clusters batch ``k + 1`` (steps 1-3), which reads nothing of the
-store but which articles it has; then batch ``k`` is written. The results are those of one batch
-after the other (tested), and the summarising no longer waits on the clustering.
+store but which articles it has; then batch ``k`` is written. A batch with articles older than the
+live window reads stored stories (``reopen``), so batch ``k`` is written before it is clustered.
+The results are those of one batch after the other (tested), and the summarising no longer waits
+on the clustering.
 
 A run killed at any point (even SIGKILL) loses at most the batches in flight, the one being
 summarised and the one being clustered, of which neither is written yet: the store holds either
@@ -74,7 +76,7 @@ class IngestReport:
 
     ``moved``: articles of earlier batches that changed story (with their near-copies);
     ``late``: new articles older than the live window (see ``StoryTracker(reopen=)``);
-    ``reopened``: stored stories, not held by the live clusterer, that late articles joined.
+    ``reopened``: stories stored closed before this ingest that late articles joined.
     """
 
     read: int = 0
@@ -221,6 +223,9 @@ class StoryTracker:
         self.reopen_stories = reopen_stories
         # The clusterer of late articles (see _place_late); made on first use, never saved.
         self._lane: GraphStoryClusterer | None = None
+        # The stories this ingest call opened, and the closed ones late articles reopened.
+        self._run_opened: set[str] = set()
+        self._run_reopened: set[str] = set()
         self._pool: ProcessPoolExecutor | None = None
         self._copies: CopyIndex | None = None
         if clusterer is None:
@@ -277,6 +282,7 @@ class StoryTracker:
                 f"the order parameter of StoryTracker.ingest must be 'published' or 'arrival', got {order!r}"
             )
         report = IngestReport(rejected=len(rejected))
+        self._run_opened, self._run_reopened = set(), set()
         run = run or self.clock().isoformat()
         if rejected:
             self.store.add_rejections(list(rejected), run=run)
@@ -285,6 +291,10 @@ class StoryTracker:
         pending: _Pending | None = None
         try:
             for batch in _batches(articles, self.batch_size):
+                if pending is not None and self._has_late(batch):
+                    # The lane reads stored stories: the batch before must be written first.
+                    done, pending = pending, None
+                    self._finish(done, report)
                 plan = self._plan(batch, report, pending)
                 if pending is not None:
                     done, pending = pending, None
@@ -309,7 +319,9 @@ class StoryTracker:
         self, batch: list[Article], report: IngestReport, pending: _Pending | None
     ) -> _Plan | None:
         """Deduplicate and cluster ``batch`` (no store writes, and no reads but which articles
-        it has: the batch before, ``pending``, may not be written yet). ``None``: nothing new."""
+        it has: the batch before, ``pending``, may not be written yet; a batch with late
+        articles, which reads stored stories, is planned only once it is). ``None``: nothing
+        new."""
         report.read += len(batch)
         seen: set[str] = {a.id for a in pending.fresh} if pending is not None else set()
         fresh = []
@@ -364,14 +376,20 @@ class StoryTracker:
             if old_id not in merged_before:
                 absorbed.setdefault(clusterer.resolve(old_id), []).append(old_id)
         if placed is not None:
-            story_of.update(placed.story_of)
+            # A pinned story that the live clusterer merged away in this batch: its heir.
+            story_of.update((a, clusterer.resolve(s)) for a, s in placed.story_of.items())
             for article_id, first in placed.before.items():
                 before.setdefault(article_id, first)
             for survivor, old_ids in placed.absorbed.items():
-                absorbed.setdefault(survivor, []).extend(old_ids)
+                absorbed.setdefault(clusterer.resolve(survivor), []).extend(old_ids)
             closed = [*closed, *placed.closed]
             report.late += len(old)
-            report.reopened += len(placed.reopened)
+            # Stories stored closed before this run that late articles joined, each once.
+            for sid in sorted({story_of[a.id] for a in old} - self._run_opened):
+                story = self._stored(sid)
+                if story is not None and story.closed and sid not in self._run_reopened:
+                    self._run_reopened.add(sid)
+                    report.reopened += 1
         # Articles of earlier batches that the clusterer moved to another story (graph method).
         fresh_ids = {a.id for a in fresh}
         moved = {
@@ -401,6 +419,15 @@ class StoryTracker:
             state=clusterer.get_state(),
         )
 
+    def _has_late(self, batch: Sequence[Article]) -> bool:
+        """Whether ``batch`` may hold articles for the lane (see :meth:`_place_late`)."""
+        clusterer = self.clusterer
+        return (
+            self.reopen
+            and isinstance(clusterer, GraphStoryClusterer)
+            and any(clusterer.late(a.published) for a in batch)
+        )
+
     def _place_late(self, old: list[Article]) -> _Placed:
         """Cluster articles older than the live window (``clusterer.late``) with a second
         clusterer, the *lane*, that follows their own time.
@@ -426,6 +453,9 @@ class StoryTracker:
         oldest = min(a.published for a in old if a.published is not None)
         if lane is None or lane.late(oldest):
             lane = self._lane = cast(GraphStoryClusterer, main.fork())
+            lane.id_taken = lambda sid: self._stored(sid) is not None
+        # The live clusterer may have changed its stories since they were pinned here.
+        lane.release(lane.pinned_stories())
         window = lane.window
         assert window is not None  # late articles exist only with a window
         wanted: dict[str, Story] = {}
@@ -481,7 +511,7 @@ class StoryTracker:
                 sid: [by_id[a] for a in group if a in by_id][-cap:] for sid, group in groups.items()
             }
 
-        readmitted = lane.readmit(near(members))
+        lane.readmit(near(members))
         lane.readmit(near(pins), pinned=True)
         merged_before = dict(lane.merged_)
         closed_before = len(lane.closed_)
@@ -494,14 +524,12 @@ class StoryTracker:
         for old_id in lane.merged_:
             if old_id not in merged_before:
                 absorbed.setdefault(lane.resolve(old_id), []).append(old_id)
-        joined = {story_of[a.id] for a in old}
         return _Placed(
             story_of=story_of,
             before=before,
             absorbed=absorbed,
             # A pinned story the lane lets go is still live in the live clusterer.
             closed=[sid for sid in lane.closed_[closed_before:] if sid not in main.stories_],
-            reopened=[sid for sid in readmitted if lane.resolve(sid) in joined],
         )
 
     def _start(self, plan: _Plan, report: IngestReport) -> _Pending:
@@ -561,8 +589,10 @@ class StoryTracker:
                 # The store keeps each article in one story: empty the absorbed story first.
                 write(replace(story, articles=(), closed=True))
         # A story that only lost articles is revised too (its brief must not cite them),
-        # unless it closed or was absorbed.
-        shrunk = [sid for sid in sorted(lost) if sid in plan.live]
+        # closed or not, unless it was absorbed or is left empty.
+        shrunk = [
+            sid for sid in sorted(lost) if (story := stored(sid)) is not None and story.articles
+        ]
         todo = {
             sid: (gained.get(sid, []), inherited.get(sid, []), spans.get(sid, []))
             for sid in dict.fromkeys([*gained, *inherited, *shrunk])
@@ -737,6 +767,7 @@ class StoryTracker:
         report.touched.append(job.story)
         if old is None:
             report.stories_opened += 1
+            self._run_opened.add(job.story)
         else:
             report.stories_updated += 1
 
@@ -782,7 +813,6 @@ class _Placed:
     before: dict[str, str]  # readmitted articles that moved: their story before
     absorbed: dict[str, list[str]]  # story -> the known stories it absorbed
     closed: list[str]  # stories the lane closed
-    reopened: list[str]  # stored stories brought back that late articles joined
 
 
 @dataclass(slots=True)
