@@ -390,3 +390,31 @@ def test_pinned_stories_take_new_articles_but_never_change_their_own():
     free.readmit({"nepal": NEPAL[1:3]})
     free.partial_fit([PERU[3], NEPAL[3]])
     assert free.story_of(NEPAL[0].id) != "peru" and NEPAL[0].id in free.moved_
+
+
+def test_a_story_brought_back_again_is_not_featurised_again():
+    """release() lets a readmitted story go without closing it; readmitting it again takes its
+    articles' features from the cache (the embedder is not called) and gives the same nodes."""
+    import numpy as np
+
+    from tidings.cluster import _default_embedder
+
+    calls: list[int] = []
+    model = _default_embedder()
+
+    def embed(texts):
+        calls.append(len(texts))
+        return model(texts)
+
+    lane = GraphStoryClusterer(embedder=embed)
+    lane.readmit({"peru": PERU[:3]}, pinned=True)
+    first = {a: lane.nodes_[a].embedding.copy() for a in lane.live_stories()["peru"]}
+    assert calls == [3] and lane.pinned_stories() == ["peru"]
+    lane.release(["peru", "absent"])
+    assert not lane.live_stories() and not lane.nodes_ and not lane.pinned_
+    assert not lane.closed_ and not lane.assigned_  # let go, not closed
+    lane.readmit({"peru": PERU[:3]}, pinned=True)
+    assert calls == [3]
+    again = {a: lane.nodes_[a].embedding for a in lane.live_stories()["peru"]}
+    assert first.keys() == again.keys()
+    assert all(np.array_equal(first[a], again[a]) for a in first)

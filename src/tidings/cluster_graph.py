@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,6 +83,9 @@ _STATE_FORMAT = "tidings-story-graph-state.v1"
 # of refining one story over its life is then a geometric sum, a few times its final size, where
 # refining it on every mini-batch that touches it would cost its size on each.
 _REFINE_GROWTH = 1.25
+# How many readmitted articles' features are kept (some 30 kB each): more than a batch of late
+# articles brings back in the benchmark (bench_cluster.py --late), about 60 MB at most.
+_READMIT_CACHE = 2048
 
 
 @dataclass(slots=True)
@@ -164,6 +167,11 @@ class GraphStoryClusterer(StoryClusterer):
     # Articles readmitted as pinned (see readmit): they never move, and their stories are
     # never refined, merged away or merged with one another. Not saved.
     pinned_: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    # The features of the articles readmitted last (a pure function of the article and the
+    # configuration), so a story brought back again is not featurised again. Not saved.
+    readmitted_: OrderedDict[str, ArticleFeatures] = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False
+    )
 
     @property
     def communities_(self) -> dict[str, _Community]:
@@ -212,9 +220,21 @@ class GraphStoryClusterer(StoryClusterer):
             if fresh:
                 todo[sid] = fresh
         flat = [a for articles in todo.values() for a in articles]
-        features = article_features(
-            flat, embedder=self.embedder, title_weight=self.title_weight, lead_words=self.lead_words
+        cache = self.readmitted_
+        missing = [a for a in flat if a.id not in cache]
+        computed = article_features(
+            missing,
+            embedder=self.embedder,
+            title_weight=self.title_weight,
+            lead_words=self.lead_words,
         )
+        for feats in computed:
+            cache[feats.id] = feats
+        features = [cache[a.id] for a in flat]
+        for article in flat:  # the most recently used last; the least used leave first
+            cache.move_to_end(article.id)
+        while len(cache) > _READMIT_CACHE:
+            cache.popitem(last=False)
         vectors = iter(zip(features, self._vectorise(features), strict=True))
         touched: set[str] = set()
         for sid, articles in todo.items():
@@ -709,7 +729,7 @@ class GraphStoryClusterer(StoryClusterer):
     def _reset(self) -> None:
         StoryClusterer._reset(self)
         self.nodes_, self.keys_, self.moved_, self.order_ = {}, {}, {}, {}
-        self.pinned_ = set()
+        self.pinned_, self.readmitted_ = set(), OrderedDict()
         self.total_, self.counter_, self._start = 0.0, 0, 0
 
     def get_state(self) -> bytes:
