@@ -199,6 +199,10 @@ class GraphStoryClusterer(StoryClusterer):
         their ids, and an article of theirs that moves is reported in ``moved_``. Those that no
         article joins close again with the next mini-batch, if older than ``window``.
 
+        The features of the last ``_READMIT_CACHE`` articles readmitted are kept, so a story
+        brought back again (the tracker reads pinned copies again every batch) is not
+        featurised again.
+
         Args:
             stories: story id -> its articles (in joining order). Stories already live and
                 articles already assigned are skipped.
