@@ -65,7 +65,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
@@ -218,7 +218,7 @@ def article_features(
         zipf: dict[str, float] = {}
         for text, weight in ((title, title_weight), (article.text, 1)):
             for w in words(text):
-                if w in stop or len(w) < 3 or w.isdigit():
+                if not _content_word(w, stop):
                     continue
                 w = w.removesuffix("'s")
                 s = stem_of(w)
@@ -251,6 +251,11 @@ def _names(text: str, language: str = "en") -> dict[str, float]:
     return {k: c for k, c in counts.items() if not (initial_only[k] and zipf_of(k) >= 2.5)}
 
 
+def _content_word(word: str, stop: Collection[str]) -> bool:
+    """Whether ``word`` is counted as a term: not a function word, a number or shorter than 3."""
+    return word not in stop and len(word) >= 3 and not word.isdigit()
+
+
 def key_words(article: Article, n: int = 8, lead_words: int = 300) -> list[str]:
     """The ``n`` words an article is best looked up by in a full-text index of stories: the
     names of its title and first ``lead_words`` words, rarest first (by wordfreq in the
@@ -263,11 +268,7 @@ def key_words(article: Article, n: int = 8, lead_words: int = 300) -> list[str]:
     names = _names(lead if title.isupper() else f"{title}.\n{lead}", lang)
     ranked = sorted(names, key=lambda w: (zipf_of(w), -names[w], w))
     extra = sorted(
-        {
-            w
-            for w in words(title.lower())
-            if w not in stop and len(w) >= 3 and not w.isdigit() and w not in names
-        },
+        {w for w in words(title) if _content_word(w, stop) and w not in names},
         key=lambda w: (zipf_of(w), w),
     )
     return [*ranked, *extra][:n]

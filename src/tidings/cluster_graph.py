@@ -71,6 +71,7 @@ from .cluster import (
     _min_time,
     _parse_time,
     _time_key,
+    _Vector,
     article_features,
 )
 from .errors import UsageError
@@ -195,9 +196,10 @@ class GraphStoryClusterer(StoryClusterer):
         refined (regrouped among its own articles) the first time a mini-batch touches it, as a
         new story is: it was formed with what was known then, and the late articles that reach
         it may show that part of it is another event (two quakes' first reports in one story,
-        before either quake's later reports came). They are *known* stories for the next call: a merge keeps
-        their ids, and an article of theirs that moves is reported in ``moved_``. Those that no
-        article joins close again with the next mini-batch, if older than ``window``.
+        before either quake's later reports came). They are *known* stories for the next call:
+        a merge keeps their ids, and an article of theirs that moves is reported in ``moved_``.
+        Those that no article joins close again with the next mini-batch, if older than
+        ``window``.
 
         The features of the last ``_READMIT_CACHE`` articles readmitted are kept, so a story
         brought back again (the tracker reads pinned copies again every batch) is not
@@ -219,8 +221,7 @@ class GraphStoryClusterer(StoryClusterer):
         for sid, articles in sorted(stories.items()):
             if sid in self.communities_:
                 continue
-            fresh = [a for a in dict((a.id, a) for a in articles).values()]
-            fresh = [a for a in fresh if a.id not in self.assigned_]
+            fresh = [a for a in {a.id: a for a in articles}.values() if a.id not in self.assigned_]
             if fresh:
                 todo[sid] = fresh
         flat = [a for articles in todo.values() for a in articles]
@@ -245,23 +246,29 @@ class GraphStoryClusterer(StoryClusterer):
             self.communities_[sid] = _Community(sid, [])
             for _ in articles:
                 feats, vector = next(vectors)
-                node = _Node(
-                    feats.id,
-                    vector.ids,
-                    vector.vals,
-                    vector.embedding,
-                    feats.when,
-                    bool(feats.names),
-                )
-                self._join(node, sid)
-                self._link(node, touched)
-                self.nodes_[node.id] = node
-                self.order_[node.id] = self.counter_
-                self.counter_ += 1
-                self._index(node)
+                self._add_node(feats, vector, feats.when, sid, touched)
                 if pinned:
-                    self.pinned_.add(node.id)
+                    self.pinned_.add(feats.id)
         return list(todo)
+
+    def _add_node(
+        self,
+        feats: ArticleFeatures,
+        vector: _Vector,
+        when: datetime | None,
+        story: str,
+        touched: set[str],
+    ) -> None:
+        """Make an article a live node: in ``story`` first if one is given (so its links count
+        in the story's total), linked to its nearest live articles, indexed."""
+        node = _Node(feats.id, vector.ids, vector.vals, vector.embedding, when, bool(feats.names))
+        if story:
+            self._join(node, story)
+        self._link(node, touched)
+        self.nodes_[node.id] = node
+        self.order_[node.id] = self.counter_
+        self.counter_ += 1
+        self._index(node)
 
     def pinned_stories(self) -> list[str]:
         """The live stories that hold pinned articles (see :meth:`readmit`)."""
@@ -309,20 +316,8 @@ class GraphStoryClusterer(StoryClusterer):
         touched: set[str] = set()
         new: list[str] = []
         for feats, vector in zip(batch, vectors, strict=True):
-            node = _Node(
-                feats.id,
-                vector.ids,
-                vector.vals,
-                vector.embedding,
-                feats.when or fallback,
-                bool(feats.names),
-            )
-            self._link(node, touched)
-            self.nodes_[node.id] = node
-            self.order_[node.id] = self.counter_
-            self.counter_ += 1
-            self._index(node)
-            new.append(node.id)
+            self._add_node(feats, vector, feats.when or fallback, "", touched)
+            new.append(feats.id)
         # Each new article starts as a story of its own, and the local moves then place it (as in
         # Louvain): joining greedily on arrival would let a story of one kind chain into another
         # ("earthquake" links Peru's quake to Nepal's) before its own neighbours had arrived.

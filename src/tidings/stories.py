@@ -346,11 +346,9 @@ class StoryTracker:
             if a.id not in follows and (hit := index.original_of(a)) is not None
         }
         originals = [a for a in fresh if a.id not in follows and a.id not in earlier]
-        old: list[Article] = []
-        if self.reopen and isinstance(clusterer, GraphStoryClusterer):
-            old = [a for a in originals if clusterer.late(a.published)]
-            if old:
-                originals = [a for a in originals if not clusterer.late(a.published)]
+        old = [a for a in originals if self._for_lane(a)]
+        if old:
+            originals = [a for a in originals if not self._for_lane(a)]
         placed = self._place_late(old) if old else None
 
         merged_before = dict(clusterer.merged_)
@@ -370,11 +368,7 @@ class StoryTracker:
         for article_id in story_of:
             story_of[article_id] = clusterer.assigned_.get(article_id, story_of[article_id])
         closed = clusterer.closed_[closed_before:]
-        # Stories absorbed by a merge in this batch, by the story that absorbed them.
-        absorbed: dict[str, list[str]] = {}
-        for old_id in clusterer.merged_:
-            if old_id not in merged_before:
-                absorbed.setdefault(clusterer.resolve(old_id), []).append(old_id)
+        absorbed = _absorbed_since(clusterer, merged_before)
         if placed is not None:
             # A pinned story that the live clusterer merged away in this batch: its heir.
             story_of.update((a, clusterer.resolve(s)) for a, s in placed.story_of.items())
@@ -420,12 +414,17 @@ class StoryTracker:
         )
 
     def _has_late(self, batch: Sequence[Article]) -> bool:
-        """Whether ``batch`` may hold articles for the lane (see :meth:`_place_late`)."""
+        """Whether ``batch`` holds articles for the lane (see :meth:`_place_late`)."""
+        return any(self._for_lane(a) for a in batch)
+
+    def _for_lane(self, article: Article) -> bool:
+        """Whether ``article`` goes to the lane: it is late, and the lane is on (``reopen``,
+        with the graph clusterer: a legacy ``story-cluster.v2`` store cannot readmit)."""
         clusterer = self.clusterer
         return (
             self.reopen
             and isinstance(clusterer, GraphStoryClusterer)
-            and any(clusterer.late(a.published) for a in batch)
+            and clusterer.late(article.published)
         )
 
     def _place_late(self, old: list[Article]) -> _Placed:
@@ -464,11 +463,10 @@ class StoryTracker:
             words = key_words(article)
             if article.published is None or not words:
                 continue
-            # Not only the stories stored closed: one the live clusterer has just let go may not
-            # be written yet (batches overlap). A story it holds is readmitted pinned (with the
-            # articles it holds there), so that late reports can join it but the lane changes
-            # nothing of it; one it has merged away, or that lost an article to one it holds,
-            # is left to it.
+            # Open and closed stories: an open one is held by the live clusterer (the batch
+            # before is written) and is readmitted pinned, with the articles it holds there, so
+            # that late reports can join it but the lane changes nothing of it. One it has
+            # merged away, or that lost an article to one it holds, is left to it.
             found = self.store.stories(
                 since=article.published - window,
                 until=article.published + window,
@@ -520,14 +518,10 @@ class StoryTracker:
         story_of.update((a, last) for a, (_, last) in lane.moved_.items())
         for article_id in story_of:
             story_of[article_id] = lane.assigned_.get(article_id, story_of[article_id])
-        absorbed: dict[str, list[str]] = {}
-        for old_id in lane.merged_:
-            if old_id not in merged_before:
-                absorbed.setdefault(lane.resolve(old_id), []).append(old_id)
         return _Placed(
             story_of=story_of,
             before=before,
-            absorbed=absorbed,
+            absorbed=_absorbed_since(lane, merged_before),
             # A pinned story the lane lets go is still live in the live clusterer.
             closed=[sid for sid in lane.closed_[closed_before:] if sid not in main.stories_],
         )
@@ -896,6 +890,18 @@ def analyze_story(articles: Sequence[Article]) -> Analysis:
         {a.id: segment(a) for a in independent},
         source_keys=source_labels(articles, groups),
     )
+
+
+def _absorbed_since(
+    clusterer: StoryClusterer, merged_before: dict[str, str]
+) -> dict[str, list[str]]:
+    """The stories ``clusterer`` merged away since ``merged_before`` (its ``merged_`` then), by
+    the story that absorbed them."""
+    absorbed: dict[str, list[str]] = {}
+    for old_id in clusterer.merged_:
+        if old_id not in merged_before:
+            absorbed.setdefault(clusterer.resolve(old_id), []).append(old_id)
+    return absorbed
 
 
 def published_order(articles: Iterable[Article]) -> list[Article]:
