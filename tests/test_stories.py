@@ -11,12 +11,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from pg import pg_server, pg_url  # noqa: F401  (fixtures)
-from tidings.cli import EXIT_OK, main
+from tidings.cli import EXIT_OK, EXIT_USAGE, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -486,6 +487,72 @@ def test_an_article_the_clusterer_moves_changes_story_in_the_store(tmp_path: Pat
             assert type(tracker.clusterer) is StoryClusterer
             tracker.ingest(NEPAL)
         assert len(store.stories()) == 2
+
+
+def test_a_store_keeps_the_clustering_settings_it_was_made_with(tmp_path: Path):
+    """--window and --resolution reach the clusterer of a new store and are kept with it: a
+    later run without them goes on with them (it used to fail, restoring the saved state into a
+    clusterer made with the defaults), and a run that asks for others is refused before
+    anything is read, naming the store and the setting."""
+    first, later = tmp_path / "first.jsonl", tmp_path / "later.jsonl"
+    write_jsonl(first, [FLOOD[:2]])  # reports a day apart
+    write_jsonl(later, [FLOOD[2:]])
+    default, narrow = str(tmp_path / "default.db"), str(tmp_path / "narrow.db")
+    assert run("ingest", str(first), "--db", default, "--no-analysis")[0] == EXIT_OK
+    code, _, err = run(
+        "ingest", str(first), "--db", narrow, "--no-analysis", "--window", "0.5",
+        "--resolution", "0.05",
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+
+    def sizes(db: str) -> list[int]:
+        return sorted(
+            json.loads(line)["size"] for line in run("export", "--db", db)[1].splitlines()
+        )
+
+    # Half a day: reports a day apart never link, so each is a story of its own.
+    assert sizes(default) == [2] and sizes(narrow) == [1, 1]
+    code, _, err = run("ingest", str(later), "--db", narrow, "--no-analysis")
+    assert code == EXIT_OK, err
+    # The third report is dated with the first (write_jsonl dates a story's reports from the
+    # 10th): it joins the first's story, closed by now, and not the second's, a day away (with the
+    # default 30 days it would be one story of three).
+    assert sizes(narrow) == [1, 2]
+    for option, value, saved in (
+        ("--window", "30", "window 0.5 days"),
+        ("--resolution", "0.015", "resolution 0.05"),
+    ):
+        code, _, err = run("ingest", "no-such-input", "--db", narrow, option, value)
+        assert code == EXIT_USAGE, err
+        assert narrow in err and saved in err and "no-such-input" not in err
+    # The same settings again are accepted.
+    code, _, err = run("ingest", str(later), "--db", narrow, "--window", "0.5", "--no-analysis")
+    assert code == EXIT_OK, err
+    for option, value in (("--window", "0"), ("--window", "soon"), ("--resolution", "-1")):
+        code, _, err = run("stories", str(first), option, value)
+        assert code == EXIT_USAGE and option in err, err
+
+
+def test_a_store_of_story_cluster_v2_has_no_resolution(tmp_path: Path):
+    from test_cluster import PERU
+    from tidings.cluster import StoryClusterer
+    from tidings.errors import UsageError
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker, stored_clusterer
+
+    with open_store(str(tmp_path / "legacy.db")) as store:
+        assert type(stored_clusterer(store, {"resolution": 0.05})).__name__ == (
+            "GraphStoryClusterer"
+        )  # a store with no state yet takes any setting
+        with StoryTracker(store, clusterer=StoryClusterer(window=None)) as tracker:
+            tracker.ingest(PERU)
+        assert stored_clusterer(store, {"window": None}).window is None
+        with pytest.raises(
+            UsageError, match=r"legacy\.db keeps its stories with story-cluster\.v2"
+        ):
+            stored_clusterer(store, {"resolution": 0.05}, where=str(tmp_path / "legacy.db"))
+        with pytest.raises(UsageError, match=r"window none, .* not 30 days"):
+            stored_clusterer(store, {"window": timedelta(days=30)})
 
 
 def test_a_story_that_closes_in_the_call_that_opened_it_is_stored_closed(tmp_path: Path):

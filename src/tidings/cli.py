@@ -13,10 +13,12 @@ Exit codes (also in ``tidings --help``):
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_INTERNAL", "EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "main"]
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+#: The default of an option whose default comes from elsewhere (``--window``: the store's).
+_UNSET = object()
 
 EPILOG = """exit codes: 0 all inputs used; 1 some inputs rejected (listed on stderr and in the output);
 2 usage error; 3 nothing usable; 4 internal error"""
@@ -52,6 +57,31 @@ def _positive(value: str) -> int:
         ) from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return number
+
+
+def _window(value: str) -> timedelta | None:
+    """``--window``: days as a positive number, or ``none``."""
+    if value.strip().lower() == "none":
+        return None
+    try:
+        days = float(value)
+    except ValueError:
+        days = math.nan
+    if not math.isfinite(days) or days <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of days or none, got {value!r}"
+        )
+    return timedelta(days=days)
+
+
+def _resolution(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
     return number
 
 
@@ -230,6 +260,29 @@ def _tracking_options(p: argparse.ArgumentParser) -> None:
         help="articles per transaction (default 200); a killed run loses at most the two batches"
         " in flight",
     )
+    group = p.add_argument_group(
+        "story clustering",
+        "Set when a store's first articles are clustered, and kept with it: a store made with"
+        " other settings refuses these (use a new --db to try others). Default: the store's own,"
+        " or the values below for a new store.",
+    )
+    group.add_argument(
+        "--window",
+        type=_window,
+        default=_UNSET,
+        metavar="DAYS",
+        help="a story closes after DAYS without a report, and articles further apart never link"
+        " (default 30); 'none' keeps every story open, for collections of topics that span years",
+    )
+    group.add_argument(
+        "--resolution",
+        type=_resolution,
+        default=_UNSET,
+        metavar="R",
+        help="how finely articles are split into stories: higher gives smaller, tighter stories"
+        " (default 0.015, which groups a beat's reports of some weeks into one story; 0.05 comes"
+        " nearer single events)",
+    )
 
 
 def _fetch_options(parser: argparse.ArgumentParser) -> None:
@@ -382,8 +435,15 @@ def _load_for_store(
 
 def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
     """Ingest ``args.inputs`` into ``store``; returns the exit code."""
-    from .stories import Progress, StoryTracker, analyze_story
+    from .stories import Progress, StoryTracker, analyze_story, stored_clusterer
 
+    # Settings the store refuses are refused before anything is read.
+    settings = {
+        name: getattr(args, name)
+        for name in ("window", "resolution")
+        if getattr(args, name) is not _UNSET
+    }
+    clusterer = stored_clusterer(store, settings, where=args.db or "the temporary store")
     enabled = {"always": True, "never": False}.get(args.progress)
     articles, rejected = _load_for_store(args, Progress(err, enabled=enabled))
     _report(rejected, err)
@@ -393,6 +453,7 @@ def _track(args: argparse.Namespace, store: Store, err: TextIO) -> int:
         )
     with StoryTracker(
         store,
+        clusterer=clusterer,
         batch_size=args.batch_size,
         analyzer=None if args.no_analysis else analyze_story,
         workers=args.workers,

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -56,6 +56,7 @@ __all__ = [
     "StoryTracker",
     "analyze_story",
     "published_order",
+    "stored_clusterer",
     "story_entry",
 ]
 
@@ -68,6 +69,61 @@ LEGACY_STATE_KEY = "clusterer/story-cluster.v2"
 def state_key(clusterer: StoryClusterer) -> str:
     """The store key under which ``clusterer``'s state is kept."""
     return STATE_KEY if isinstance(clusterer, GraphStoryClusterer) else LEGACY_STATE_KEY
+
+
+def stored_clusterer(
+    store: Store, settings: Mapping[str, Any] | None = None, *, where: str = "the store"
+) -> StoryClusterer:
+    """The clusterer that keeps ``store``'s stories: restored from the state saved with them,
+    with the configuration it was made with; for a store with no state yet, a new
+    ``story-graph.v1`` clusterer made with ``settings`` (its parameters, such as ``window`` and
+    ``resolution``).
+
+    A store's stories were formed with one configuration, and its saved state holds their graph
+    under it; a new setting would leave the old stories as they were and make the new ones
+    differently, so a setting that differs from the saved one is refused rather than ignored.
+
+    Args:
+        store: the store.
+        settings: parameters of the clusterer; for a store with a saved state, each must equal
+            the saved one.
+        where: how the store is named in an error (a path or URL).
+
+    Raises:
+        UsageError: a setting differs from the one the store was made with, or is not a
+            parameter of its clusterer.
+    """
+    settings = dict(settings or {})
+    saved = store.get_state(STATE_KEY)
+    legacy = None if saved else store.get_state(LEGACY_STATE_KEY)
+    if not saved and not legacy:
+        return GraphStoryClusterer(**settings)
+    clusterer = (
+        GraphStoryClusterer.from_bytes(saved) if saved else StoryClusterer.from_bytes(legacy or b"")
+    )
+    method = "story-graph.v1" if saved else "story-cluster.v2"
+    for name, value in sorted(settings.items()):
+        if not hasattr(clusterer, name):
+            raise UsageError(
+                f"{where} keeps its stories with {method}, which has no {name} setting"
+            )
+        if getattr(clusterer, name) != value:
+            raise UsageError(
+                f"{where} keeps its stories with {name} {_shown(getattr(clusterer, name))}, set"
+                f" when its first articles were clustered, not {_shown(value)}; a store's"
+                " clustering settings cannot change: use a new store for other settings"
+            )
+    return clusterer
+
+
+def _shown(value: object) -> str:
+    """A setting as a user gives it: a duration in days, ``none`` for no limit."""
+    if value is None:
+        return "none"
+    if isinstance(value, timedelta):
+        days = value / timedelta(days=1)
+        return f"{days:g} day{'s' if days != 1 else ''}"
+    return repr(value)
 
 
 @dataclass(slots=True)
@@ -228,16 +284,7 @@ class StoryTracker:
         self._run_reopened: set[str] = set()
         self._pool: ProcessPoolExecutor | None = None
         self._copies: CopyIndex | None = None
-        if clusterer is None:
-            saved = store.get_state(STATE_KEY)
-            legacy = None if saved else store.get_state(LEGACY_STATE_KEY)
-            if legacy:
-                clusterer = StoryClusterer().set_state(legacy)
-            else:
-                clusterer = GraphStoryClusterer()
-                if saved:
-                    clusterer.set_state(saved)
-        self.clusterer = clusterer
+        self.clusterer = clusterer or stored_clusterer(store)
 
     def ingest(
         self,
