@@ -380,8 +380,12 @@ _SYLLABLES = [
 ]
 
 
-def synthetic_records(n: int, seed: int = 0) -> tuple[list[dict[str, Any]], list[str]]:
-    """``n`` synthetic article records (see the module docstring) and their event labels."""
+def synthetic_records(
+    n: int, seed: int = 0, kinds: int | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """``n`` synthetic article records (see the module docstring) and their event labels.
+    ``kinds``: cycle through only the first ``kinds`` topics, so that events of one kind (one
+    topic's sentences, another place) overlap in time, as two quakes reported in the same week."""
     rng = random.Random(seed)
     pools: dict[str, list[str]] = {}
     titles: dict[str, list[str]] = {}
@@ -395,7 +399,7 @@ def synthetic_records(n: int, seed: int = 0) -> tuple[list[dict[str, Any]], list
         pools.setdefault(record["topic"], []).extend(sentences)
         if record["title"]:
             titles.setdefault(record["topic"], []).append(record["title"])
-    topics = sorted(pools)
+    topics = sorted(pools)[:kinds]
     per_event = 25
     start = datetime(2020, 1, 1, tzinfo=UTC)
     records, labels = [], []
@@ -557,6 +561,102 @@ def input_order(n: int = 3000, call: int = 200) -> None:
     print()
 
 
+POLNEAR = ROOT.parent / "shared" / "data" / "attribution"
+
+
+def _stream_stories(articles: Sequence[Any], call: int = 200, **params: Any) -> dict[str, str]:
+    """Article id -> story, the articles clustered in publication order in calls of ``call``
+    with a ``story-graph.v1`` clusterer made with ``params`` (the news defaults otherwise)."""
+    from tidings.cluster_graph import GraphStoryClusterer
+    from tidings.stories import published_order
+
+    clusterer = GraphStoryClusterer(**params)
+    stream = published_order(articles)
+    assigned: dict[str, str] = {}
+    for i in range(0, len(stream), call):
+        assigned.update((x.article, x.story) for x in clusterer.partial_fit(stream[i : i + call]))
+        assigned.update((a, to) for a, (_, to) in clusterer.moved_.items())
+    return {a.id: clusterer.resolve(assigned[a.id]) for a in stream}
+
+
+def granularity(values: Sequence[float] = (0.015, 0.03, 0.05)) -> None:
+    """What the resolution (``--resolution``) does to stories: BCubed on DUC's topics and on
+    synthetic events (of distinct kinds, and of few kinds overlapping in time), and, with no
+    gold, the shape of the stories of PolNeAR's real political news."""
+    import statistics
+
+    import tidings
+    from tidings.cluster import bcubed
+
+    articles, gold, sets = load_articles(duc_records())
+    subsets = duc_subsets(sets)
+    synthetic = {}
+    for kinds in (None, 8):
+        records, labels = synthetic_records(3000, kinds=kinds)
+        loaded, _ = tidings.load(records)
+        by_url = dict(zip((r["url"] for r in records), labels, strict=True))
+        synthetic[kinds] = (loaded, [by_url[a.url] for a in loaded])
+    polnear = []
+    for name in ("polnear_train.jsonl.gz", "polnear_dev.jsonl.gz"):
+        if (POLNEAR / name).is_file():
+            with gzip.open(POLNEAR / name, "rt", encoding="utf-8") as fh:
+                polnear += [
+                    {
+                        "title": d["title"],
+                        "text": d["text"],
+                        "published": d["publication_date"],
+                        "outlet": d["publisher"],
+                        "url": f"https://{d['publisher']}.example/{name}/{i}",
+                    }
+                    for i, d in enumerate(map(json.loads, fh))
+                ]
+    news, _ = tidings.load(polnear)
+    print("## Granularity: the resolution\n")
+    print(
+        "| resolution | DUC topics F1: 2006 / 2007 / mixed | synthetic events, 95 kinds: P / R / F1"
+        " | synthetic events, 8 kinds overlapping: P / R / F1 | PolNeAR: stories / single"
+        " / largest / median days of stories of 2+ |"
+    )
+    print("|---:|---|---|---|---|")
+    for resolution in values:
+        duc = []
+        for idx in subsets.values():
+            pred, _ = run_tidings(
+                [articles[i] for i in idx], window=None, time_penalty=0.0, resolution=resolution
+            )
+            duc.append(bcubed([gold[i] for i in idx], pred)[2])
+        events = []
+        for loaded, labels in synthetic.values():
+            story = _stream_stories(loaded, resolution=resolution)
+            events.append(bcubed(labels, [story[a.id] for a in loaded]))
+        shape = "–"
+        if news:
+            story = _stream_stories(news, resolution=resolution)
+            members: dict[str, list[Any]] = {}
+            for a in news:
+                members.setdefault(story[a.id], []).append(a)
+            spans = [
+                (max(a.published for a in m) - min(a.published for a in m)).days
+                for m in members.values()
+                if len(m) > 1
+            ]
+            shape = (
+                f"{len(members)} / {sum(len(m) == 1 for m in members.values())}"
+                f" / {max(map(len, members.values()))} / {statistics.median(spans):g}"
+            )
+        print(
+            f"| {resolution:g} | {' / '.join(f'{f:.3f}' for f in duc)} | "
+            + " | ".join(" / ".join(f"{x:.3f}" for x in e) for e in events)
+            + f" | {shape} |",
+            flush=True,
+        )
+    print(
+        f"\nPolNeAR: {len(news)} articles, news defaults (30-day window) but the resolution; no"
+        " gold labels (shape only)." if news else "\nPolNeAR not found: its column is empty."
+    )
+    print()
+
+
 def late_archive(n: int = 3000, call: int = 200) -> None:
     """BCubed F1 when an archive arrives after the live stream has moved past it: the synthetic
     stream's later half is ingested first, in runs of ``call`` articles (a new tracker each, as
@@ -638,6 +738,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also measure an archive that arrives after the live stream (~10 min)",
     )
+    parser.add_argument(
+        "--granularity",
+        action="store_true",
+        help="also measure what the resolution does to stories (~8 min)",
+    )
     parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not all((DATA / name).is_file() for name in FILES):
@@ -654,6 +759,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         input_order()
     if args.late:
         late_archive()
+    if args.granularity:
+        granularity()
     if not args.skip_scale:
         scale([1000, 4000] if args.quick else [2500, 10000, 40000])
     return 0
