@@ -67,6 +67,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -652,8 +653,89 @@ def granularity(values: Sequence[float] = (0.015, 0.03, 0.05)) -> None:
         )
     print(
         f"\nPolNeAR: {len(news)} articles, news defaults (30-day window) but the resolution; no"
-        " gold labels (shape only)." if news else "\nPolNeAR not found: its column is empty."
+        " gold labels (shape only)."
+        if news
+        else "\nPolNeAR not found: its column is empty."
     )
+    print()
+
+
+def _flood_stream(size: int, seed: int = 5) -> tuple[list[Any], dict[str, str]]:
+    """The synthetic stream of 2,000 articles, plus one event of ``size`` reports within four
+    days (the sentences of one DUC topic, as for any synthetic event) and, in the same days, 12
+    small events of that topic (4 reports each, each its own place): articles and labels."""
+    import tidings
+
+    records, labels = synthetic_records(2000)
+    rng = random.Random(seed)
+    topic = "D0601A"
+    pool = [
+        s.strip()
+        for r in duc_records()
+        if r["topic"] == topic
+        for p in r["text"].split("\n\n")
+        for s in _SENTENCE.split(p)
+        if len(s.split()) >= 6
+    ]
+    start = datetime(2020, 1, 20, tzinfo=UTC)
+    events = [("big", size)] + [(f"small{k}", 4) for k in range(12)]
+    for name, count in events:
+        place = "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
+        for k in range(count):
+            chosen = rng.sample(pool, rng.randint(8, 20))
+            chosen[0] = f"{place} - {chosen[0]}"
+            when = start + timedelta(seconds=rng.uniform(0, 4 * 86400))
+            records.append(
+                {
+                    "text": "\n\n".join(
+                        "  ".join(chosen[i : i + 2]) for i in range(0, len(chosen), 2)
+                    ),
+                    "title": f"News in {place}",
+                    "published": when.isoformat(),
+                    "url": f"https://flood.example/{name}/{k}",
+                }
+            )
+            labels.append(name)
+    articles, _ = tidings.load(records)
+    by_url = dict(zip((r["url"] for r in records), labels, strict=True))
+    return articles, {a.id: by_url[a.url or ""] for a in articles}
+
+
+def flood(sizes: Sequence[int] = (60, 150, 400, 1000)) -> None:
+    """One event reported ``size`` times within four days, in a stream of other events: into
+    how many stories it falls, and whether 12 small events of its kind in those days stay
+    apart, with ``join_share`` bounding the bar (the default) and without (the baseline)."""
+    from tidings.cluster import bcubed
+    from tidings.cluster_graph import GraphStoryClusterer
+
+    print("## A flood of reports of one event\n")
+    print(
+        "| reports of the event | join_share | stories it falls into (largest) | small events"
+        " whole / apart from it | P / R / F1 (all articles) |"
+    )
+    print("|---:|---|---|---|---|")
+    for size in sizes:
+        articles, label = _flood_stream(size)
+        for share in (None, 0.4):
+            params = (
+                {}
+                if "join_share" not in GraphStoryClusterer.__dataclass_fields__
+                else {"join_share": share}
+            )
+            if share is not None and not params:
+                continue  # code from before join_share: only its own behaviour
+            story = _stream_stories(articles, **params)
+            big = Counter(story[a.id] for a in articles if label[a.id] == "big")
+            main = big.most_common(1)[0][0]
+            small = [[a for a in articles if label[a.id] == f"small{k}"] for k in range(12)]
+            whole = sum(len({story[a.id] for a in event}) == 1 for event in small)
+            apart = sum(all(story[a.id] != main for a in event) for event in small)
+            p, r, f = bcubed([label[a.id] for a in articles], [story[a.id] for a in articles])
+            print(
+                f"| {size} | {share if params else 'n/a (before)'} | {len(big)} ({big.most_common(1)[0][1]})"
+                f" | {whole} / {apart} | {p:.3f} / {r:.3f} / {f:.3f} |",
+                flush=True,
+            )
     print()
 
 
@@ -743,6 +825,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also measure what the resolution does to stories (~8 min)",
     )
+    parser.add_argument(
+        "--flood",
+        action="store_true",
+        help="also measure one event reported hundreds of times within days (~6 min)",
+    )
     parser.add_argument("--scale-worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not all((DATA / name).is_file() for name in FILES):
@@ -761,6 +848,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         late_archive()
     if args.granularity:
         granularity()
+    if args.flood:
+        flood()
     if not args.skip_scale:
         scale([1000, 4000] if args.quick else [2500, 10000, 40000])
     return 0

@@ -144,6 +144,60 @@ def _invented(n: int, seed: int = 0):
     return out
 
 
+def _flood(n: int, seed: int = 0):
+    """``n`` reports of one flood over three days, each from 6-10 of 40 sentences about it (who
+    said what of which dam, road or shelter): alike as the reports of a big event are."""
+    import random
+
+    from test_cluster import article
+
+    rng = random.Random(seed)
+
+    def name() -> str:
+        return "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+
+    people = [name().title() for _ in range(12)]
+    things = [
+        "the dam", "the levee", "rescue teams", "the army", "the river", "the old bridge",
+        "emergency shelters", "the power grid", "drinking water", "the main road",
+        "the hospital", "the school",
+    ]  # fmt: skip
+    verbs = ["said", "told reporters", "warned", "confirmed", "added", "explained"]
+    pool = [
+        f"{rng.choice(people)} {rng.choice(verbs)} that {rng.choice(things)} near Velmora could"
+        f" not hold and {rng.choice(things)} had been moved {rng.randint(2, 90)} kilometres"
+        for _ in range(40)
+    ]
+    return [
+        article(
+            f"Velmora flood report {k}",
+            ". ".join(rng.sample(pool, rng.randint(6, 10))) + ".",
+            day=rng.randint(0, 2),
+            hour=rng.randint(0, 23),
+        )
+        for k in range(n)
+    ]
+
+
+def test_an_event_reported_a_hundred_times_at_once_is_one_story():
+    """A story's bar grows with its size while each article links to only 20 others, and the
+    reports of an event new in a mini-batch used to pair off among themselves: 120 reports of
+    one flood became 10 stories of 9-17. Placed as they came, with the bar bounded by a share
+    of their own links, they are one story, apart from the quakes and the festival. (The two
+    quakes share a story here, with or without the bound: the flood's many strong links raise
+    the mean link weight that the bar is measured against; benchmarks/RESULTS.md.)"""
+    flood = _flood(120)
+    for clusterer in (GraphStoryClusterer(), GraphStoryClusterer(join_share=None)):
+        clusterer.partial_fit(flood + PERU + NEPAL + [UNRELATED])
+        if clusterer.join_share is None:  # the bound is what keeps it whole
+            assert len(stories_of(clusterer, flood)) > 3
+            continue
+        (story,) = stories_of(clusterer, flood)
+        assert set(clusterer.live_stories()[story]) == {a.id for a in flood}
+        assert len(clusterer.live_stories()) == 3
+        assert stories_of(clusterer, [UNRELATED]).isdisjoint(stories_of(clusterer, PERU))
+
+
 @pytest.mark.parametrize("method", ["story-graph.v1", "story-cluster.v2"])
 def test_the_saved_state_is_bounded_by_the_recent_stream(method):
     """Closed stories and the words only they used leave the saved state: it stays the size
@@ -289,6 +343,8 @@ def test_bad_parameter_names_the_parameter():
         GraphStoryClusterer(resolution=0).partial_fit(PERU)
     with pytest.raises(UsageError, match="the window parameter"):
         GraphStoryClusterer(window=timedelta(0)).partial_fit(PERU)
+    with pytest.raises(UsageError, match="the join_share parameter"):
+        GraphStoryClusterer(join_share=1.5).partial_fit(PERU)
 
 
 # Measured 0.968 on these 199 articles (the first 8 topics of DUC 2006, one partial_fit call),
