@@ -279,9 +279,9 @@ def _tracking_options(p: argparse.ArgumentParser) -> None:
         type=_resolution,
         default=_UNSET,
         metavar="R",
-        help="how finely articles are split into stories: higher gives smaller, tighter stories"
-        " (default 0.015, which groups a beat's reports of some weeks into one story; 0.05 comes"
-        " nearer single events)",
+        help="how finely articles are split into stories: higher gives smaller stories (default"
+        " 0.015; at 0.03 an event's reports already begin to fall apart: benchmarks/RESULTS.md,"
+        " Granularity)",
     )
 
 

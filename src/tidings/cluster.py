@@ -1147,7 +1147,7 @@ class StoryClusterer:
             )
 
 
-_DURATIONS = frozenset({"window", "time_scale"})
+_DURATIONS = frozenset({"window", "time_scale", "burst"})
 
 
 def _read_state(
