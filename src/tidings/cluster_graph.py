@@ -59,11 +59,12 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections import Counter, OrderedDict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import ClassVar, cast
+from typing import ClassVar, TypeVar, cast
 
 import numpy as np
 
@@ -85,6 +86,8 @@ from .errors import UsageError
 from .records import Article
 
 __all__ = ["GraphStoryClusterer"]
+
+_K = TypeVar("_K")
 
 _STATE_FORMAT = "tidings-story-graph-state.v1"
 # A story is refined again once it has grown by this factor since it was last refined: the work
@@ -111,6 +114,10 @@ class _Node:
     links: dict[str, float] = field(default_factory=dict)  # every link: id -> weight
     degree: float = 0.0
     keys: tuple[int, ...] = ()
+    stamp: float = field(default=math.nan, init=False)  # ``when`` in seconds; NaN if undated
+
+    def __post_init__(self) -> None:
+        self.stamp = self.when.timestamp() if self.when is not None else math.nan
 
 
 @dataclass(slots=True)
@@ -166,9 +173,9 @@ class GraphStoryClusterer(StoryClusterer):
             that limit a beat reported every day for months (PolNeAR's US campaign news) grew
             into one story of 517 of its 923 articles. ``join_share=None``: the modularity gain
             alone, as before. 0.4 and 3 days keep the synthetic floods of 60-1,000 reports whole;
-            0.45 or 0.5, or a burst of 1-2 days, left them in pieces; DUC scores 0.927 / 0.969 /
-            0.917 (duc2006 / duc2007 / mixed) with any of these settings, against 0.927 / 0.969 /
-            0.923 with ``join_share=None``.
+            0.45 or 0.5, or a burst of 1-2 days, left them in pieces. DUC scores 0.927 / 0.969 /
+            0.917 (duc2006 / duc2007 / mixed) with a share of 0.3, 0.4 or 0.45 and a burst of 1,
+            2, 3 or 7 days, and 0.927 / 0.969 / 0.923 with a share of 0.5 or ``None``.
     """
 
     _FORMAT: ClassVar[str] = _STATE_FORMAT
@@ -485,9 +492,24 @@ class GraphStoryClusterer(StoryClusterer):
             return gain
         return max(gain, burst - self.join_share * min(a, b))
 
-    def _in_burst(self, a: _Node, b: _Node) -> bool:
-        """Whether articles ``a`` and ``b`` were published no more than ``burst`` apart."""
-        return a.when is not None and b.when is not None and abs(a.when - b.when) <= self.burst
+    def _sum_links(
+        self,
+        node: _Node,
+        key: Callable[[str], _K | None],
+        weights: dict[_K, float],
+        bursts: dict[_K, float],
+    ) -> None:
+        """Add the weight of each link of ``node`` to ``weights[key(other end)]``, and to
+        ``bursts[key(other end)]`` too when the two articles were published no more than
+        ``burst`` apart (undated articles never are); links whose key is None are left out."""
+        stamp, burst, nodes = node.stamp, self.burst.total_seconds(), self.nodes_
+        for other, weight in node.links.items():
+            k = key(other)
+            if k is None:
+                continue
+            weights[k] = weights.get(k, 0.0) + weight
+            if abs(nodes[other].stamp - stamp) <= burst:  # False when either is NaN
+                bursts[k] = bursts.get(k, 0.0) + weight
 
     def _move(
         self, article: str, call: _Call, before: dict[str, str], waiting: Collection[str] = ()
@@ -505,15 +527,13 @@ class GraphStoryClusterer(StoryClusterer):
         weights: dict[str, float] = {}
         bursts: dict[str, float] = {}
         degree = node.degree
-        for other, weight in node.links.items():
-            if other in waiting:
-                degree -= weight
-                continue
-            story = self.nodes_[other].story
-            if story:
-                weights[story] = weights.get(story, 0.0) + weight
-                if self._in_burst(node, self.nodes_[other]):
-                    bursts[story] = bursts.get(story, 0.0) + weight
+        if waiting:
+            degree -= sum(w for other, w in node.links.items() if other in waiting)
+
+        def story_of(other: str) -> str | None:
+            return None if other in waiting else self.nodes_[other].story or None
+
+        self._sum_links(node, story_of, weights, bursts)
         penalty = self._penalty()
         gains = {
             story: self._gain(
@@ -603,15 +623,21 @@ class GraphStoryClusterer(StoryClusterer):
             for group in groups[1:]:
                 rest -= group
                 k_group = sum(self.nodes_[a].degree for a in group)
-                across = burst = 0.0
+                across: dict[bool, float] = {}
+                burst: dict[bool, float] = {}
+
+                def into_rest(j: str, rest: set[str] = rest) -> bool | None:
+                    return True if j in rest else None
+
                 for a in group:
-                    node = self.nodes_[a]
-                    for j, w in node.links.items():
-                        if j in rest:
-                            across += w
-                            burst += w if self._in_burst(node, self.nodes_[j]) else 0.0
+                    self._sum_links(self.nodes_[a], into_rest, across, burst)
                 k_rest = sum(self.nodes_[a].degree for a in rest)
-                if self._gain(penalty, across, burst, k_group, k_rest) >= 0:
+                if (
+                    self._gain(
+                        penalty, across.get(True, 0.0), burst.get(True, 0.0), k_group, k_rest
+                    )
+                    >= 0
+                ):
                     rest |= group
                     continue
                 story = ""
@@ -629,7 +655,6 @@ class GraphStoryClusterer(StoryClusterer):
     def _groups(self, articles: Sequence[str], penalty: float) -> list[set[str]]:
         """The articles grouped by local moves and then merges of the groups, counting only the
         links among ``articles``; the same gain as :meth:`_move` and :meth:`_merge_all`."""
-        members = set(articles)
         label = {a: k for k, a in enumerate(articles)}
         total = {k: self.nodes_[a].degree for a, k in label.items()}
         fresh = len(articles)
@@ -641,11 +666,7 @@ class GraphStoryClusterer(StoryClusterer):
                 total[own] -= node.degree
                 weights: dict[int, float] = {}
                 bursts: dict[int, float] = {}
-                for other, weight in node.links.items():
-                    if other in members and other != article:
-                        weights[label[other]] = weights.get(label[other], 0.0) + weight
-                        if self._in_burst(node, self.nodes_[other]):
-                            bursts[label[other]] = bursts.get(label[other], 0.0) + weight
+                self._sum_links(node, label.get, weights, bursts)
                 best = own
                 best_gain = self._gain(
                     penalty, weights.get(own, 0.0), bursts.get(own, 0.0), node.degree, total[own]
@@ -671,20 +692,20 @@ class GraphStoryClusterer(StoryClusterer):
         # Merge groups while a pair gains, best first (few groups: the weights are summed once).
         where = {a: k for k, part in enumerate(parts) for a in part}
         sums = [sum(self.nodes_[a].degree for a in part) for part in parts]
-        links: dict[tuple[int, int], tuple[float, float]] = {}
+        links: dict[tuple[int, int], float] = {}
+        pair_bursts: dict[tuple[int, int], float] = {}
         for a in articles:
-            node = self.nodes_[a]
-            for other, weight in node.links.items():
-                if other in members and where[a] < where[other]:
-                    key = (where[a], where[other])
-                    w, b = links.get(key, (0.0, 0.0))
-                    burst = weight if self._in_burst(node, self.nodes_[other]) else 0.0
-                    links[key] = (w + weight, b + burst)
+
+            def pair(other: str, here: int = where[a]) -> tuple[int, int] | None:
+                there = where.get(other)
+                return (here, there) if there is not None and here < there else None
+
+            self._sum_links(self.nodes_[a], pair, links, pair_bursts)
         alive = set(range(len(parts)))
         while True:
             best_pair, best_gain = None, 0.0
-            for (x, y), (weight, burst) in sorted(links.items()):
-                g = self._gain(penalty, weight, burst, sums[x], sums[y])
+            for (x, y), weight in sorted(links.items()):
+                g = self._gain(penalty, weight, pair_bursts.get((x, y), 0.0), sums[x], sums[y])
                 if g > best_gain:
                     best_pair, best_gain = (x, y), g
             if best_pair is None:
@@ -693,14 +714,16 @@ class GraphStoryClusterer(StoryClusterer):
             parts[x] |= parts[y]
             sums[x] += sums[y]
             alive.discard(y)
-            merged: dict[tuple[int, int], tuple[float, float]] = {}
-            for (p, q), (weight, burst) in links.items():
-                p, q = (x if p == y else p), (x if q == y else q)
-                if p != q:
-                    key = (min(p, q), max(p, q))
-                    w, b = merged.get(key, (0.0, 0.0))
-                    merged[key] = (w + weight, b + burst)
-            links = merged
+            merged: dict[tuple[int, int], float] = {}
+            merged_bursts: dict[tuple[int, int], float] = {}
+            for (p, q), weight in links.items():
+                key = (x if p == y else p, x if q == y else q)
+                if key[0] != key[1]:
+                    key = (min(key), max(key))
+                    merged[key] = merged.get(key, 0.0) + weight
+                    if (p, q) in pair_bursts:
+                        merged_bursts[key] = merged_bursts.get(key, 0.0) + pair_bursts[p, q]
+            links, pair_bursts = merged, merged_bursts
         return [parts[k] for k in sorted(alive)]
 
     def _merge_all(self, stories: set[str], call: _Call, before: dict[str, str]) -> None:
@@ -716,14 +739,13 @@ class GraphStoryClusterer(StoryClusterer):
                     continue
                 across: dict[str, float] = {}
                 bursts: dict[str, float] = {}
+
+                def elsewhere(other: str, story: str = story) -> str | None:
+                    s = self.nodes_[other].story
+                    return s if s != story else None
+
                 for article in community.articles:
-                    node = self.nodes_[article]
-                    for other, weight in node.links.items():
-                        s = self.nodes_[other].story
-                        if s != story:
-                            across[s] = across.get(s, 0.0) + weight
-                            if self._in_burst(node, self.nodes_[other]):
-                                bursts[s] = bursts.get(s, 0.0) + weight
+                    self._sum_links(self.nodes_[article], elsewhere, across, bursts)
                 fixed = self._fixed(story)
                 for other_story, weight in sorted(across.items()):
                     if fixed and self._fixed(other_story):
