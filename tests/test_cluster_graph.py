@@ -235,6 +235,47 @@ def test_the_saved_state_is_bounded_by_the_recent_stream(method):
     assert sizes[None][-1] > 2 * sizes[None][3], sizes
 
 
+def _bridged(n: int, seed: int = 0):
+    """``n`` invented events, one every six hours, of five reports each: the first two share
+    no words, so they open two stories, and the next three hold the words of both, so the two
+    stories merge (when the reports come one at a time)."""
+    import random
+
+    from test_cluster import article
+
+    rng = random.Random(seed)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(4))
+
+    out = []
+    for event in range(n):
+        a, b = [word() for _ in range(25)], [word() for _ in range(25)]
+        for k, vocabulary in enumerate((a, b, a + b, a + b, a[:12] + b[:12])):
+            text = " ".join(rng.sample(vocabulary, len(vocabulary))) + "."
+            out.append(article(f"Report {event}-{k}", text, day=0, hour=6 * event))
+    return out
+
+
+@pytest.mark.parametrize("method", ["story-graph.v1", "story-cluster.v2"])
+def test_forgetting_history_changes_nothing_and_keeps_memory_bounded(method):
+    """``forget_history`` lets go of the ids of closed stories and of merges into them, which
+    would otherwise grow with everything a long-running stream ever saw; a clusterer that forgets
+    after every call assigns exactly what one that never forgets does."""
+    stream = _bridged(60)
+    make = CLUSTERERS.get(method)
+    whole, forgetful = make(window=timedelta(days=1)), make(window=timedelta(days=1))
+    for article in stream:
+        assert forgetful.partial_fit([article]) == whole.partial_fit([article])
+        assert forgetful.moved_ == whole.moved_
+        forgetful.forget_history()
+        assert forgetful.closed_ == []
+        assert all(forgetful.resolve(old) in forgetful.stories_ for old in forgetful.merged_)
+    assert len(whole.closed_) > 50 and len(whole.merged_) > 50
+    assert len(forgetful.merged_) <= len(forgetful.stories_) < 10  # the live ones only
+    assert forgetful.get_state() == whole.get_state()
+
+
 @pytest.mark.parametrize("method", ["story-graph.v1", "story-cluster.v2"])
 def test_forgetting_words_keeps_the_clusterer_deterministic_and_restorable(method):
     """Words are forgotten at fixed points of the stream (every ``vocab_horizon // 2``

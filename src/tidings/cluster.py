@@ -578,6 +578,24 @@ class StoryClusterer:
             story_id = self.merged_[story_id]
         return story_id
 
+    def _live_merges(self) -> dict[str, str]:
+        """The entries of ``merged_`` whose heir (followed to the end) is still live. A story
+        absorbed into one that has closed since is of no use to a restored clusterer; keeping
+        it would make the state grow with all history."""
+        return {
+            old: heir for old, heir in self.merged_.items() if self.resolve(old) in self.stories_
+        }
+
+    def forget_history(self) -> None:
+        """Let go of what only the callers of the calls so far could use: the ids in
+        ``closed_``, and the merges in ``merged_`` into stories that have closed since. A
+        long-running stream (a server ingesting for months) would otherwise hold every story
+        id it ever closed or merged. What remains is what a clusterer restored from
+        :meth:`get_state` holds, so it continues the same. The story tracker calls this after
+        each batch, once it has read the batch's closes and merges."""
+        self.closed_ = []
+        self.merged_ = self._live_merges()
+
     def get_state(self) -> bytes:
         """Everything learned, as bytes (a numpy ``.npz`` archive with a JSON header; no pickle).
 
@@ -676,13 +694,7 @@ class StoryClusterer:
             "now": self.now_.isoformat() if self.now_ else None,
             "n_scored": self.n_scored_,
             "n_opened": self.n_opened_,
-            # A story absorbed into one that has closed since is of no use to a restored
-            # clusterer; keeping it would make the state grow with all history.
-            "merged": {
-                old: heir
-                for old, heir in self.merged_.items()
-                if self.resolve(old) in self.stories_
-            },
+            "merged": self._live_merges(),
         }
 
     def _restore_common(self, state: bytes, fmt: str) -> tuple[dict[str, Any], Any]:

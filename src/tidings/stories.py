@@ -450,7 +450,7 @@ class StoryTracker:
         for article_id in index.ids():
             if not self._copyable(article_id):
                 index.remove(article_id)  # its story closed or went quiet: it leaves memory
-        return _Plan(
+        plan = _Plan(
             fresh=fresh,
             story_of=story_of,
             moved=moved,
@@ -459,6 +459,8 @@ class StoryTracker:
             live=frozenset(clusterer.stories_),
             state=clusterer.get_state(),
         )
+        clusterer.forget_history()  # the plan holds this batch's closes and merges
+        return plan
 
     def _has_late(self, batch: Sequence[Article]) -> bool:
         """Whether ``batch`` holds articles for the lane (see :meth:`_place_late`)."""
@@ -565,13 +567,15 @@ class StoryTracker:
         story_of.update((a, last) for a, (_, last) in lane.moved_.items())
         for article_id in story_of:
             story_of[article_id] = lane.assigned_.get(article_id, story_of[article_id])
-        return _Placed(
+        placed = _Placed(
             story_of=story_of,
             before=before,
             absorbed=_absorbed_since(lane, merged_before),
             # A pinned story the lane lets go is still live in the live clusterer.
             closed=[sid for sid in lane.closed_[closed_before:] if sid not in main.stories_],
         )
+        lane.forget_history()
+        return placed
 
     def _start(self, plan: _Plan, report: IngestReport) -> _Pending:
         """Read what the revisions of ``plan``'s stories need and start summarising them (in the
