@@ -944,6 +944,39 @@ def test_late_reports_join_the_stories_of_their_time_across_runs(tmp_path: Path,
     assert len(outcomes[False]) == 1 + len(late)
 
 
+def test_a_late_copy_of_a_closed_storys_article_follows_it(tmp_path: Path):
+    """A wire story re-posted in an archive that comes after its story closed is a copy of an
+    article the lane brings back from the store: it joins that story as a copy (counted so),
+    instead of being clustered as a report of its own, and the story is revised."""
+    import tidings
+    from tidings.store import open_store
+    from tidings.stories import StoryTracker
+
+    flood, _ = tidings.load(_records(FLOOD, "05", "North Post"))
+    election, _ = tidings.load(_records(ELECTION, "08", "Daily Wire"))
+    title, text = FLOOD[1]
+    repost = {
+        "title": f"{title} (updated)",
+        "text": text + " Updated at noon with the council's figures.",
+        "outlet": "Coast FM",
+        "published": "2024-05-12T15:00:00Z",
+    }
+    [copy], _ = tidings.load([repost])
+    original = next(a for a in flood if a.title == title)
+    with open_store(str(tmp_path / "late-copy.db")) as store:
+        with StoryTracker(store) as tracker:
+            tracker.ingest([*flood, *election])
+        story = store.story_of(original.id)
+        assert store.get_story(story).closed
+        revisions = len(store.revisions(story))
+        with StoryTracker(store) as tracker:
+            report = tracker.ingest([copy])
+        assert (report.late, report.copies, report.stories_opened) == (1, 1, 0)
+        assert store.story_of(copy.id) == story
+        assert set(store.get_story(story).articles) == {*(a.id for a in flood), copy.id}
+        assert len(store.revisions(story)) == revisions + 1
+
+
 def test_a_late_archive_in_one_run_forms_the_stories_a_fresh_store_would(tmp_path: Path):
     """An archive older than the live window, in one run of many small batches: the lane that
     follows its time keeps its stories open across batches, so it forms the same stories as

@@ -425,6 +425,7 @@ class StoryTracker:
                 absorbed.setdefault(clusterer.resolve(survivor), []).extend(old_ids)
             closed = [*closed, *placed.closed]
             report.late += len(old)
+            report.copies += placed.copies
             # Stories stored closed before this run that late articles joined, each once.
             for sid in sorted({story_of[a.id] for a in old} - self._run_opened):
                 story = self._stored(sid)
@@ -494,8 +495,10 @@ class StoryTracker:
         with the articles it holds there: late reports can join it, but the lane moves none of
         its articles and never merges it away, so the live clusterer's stories stay as they
         are. The lane's other stories are written closed (the live stream is past them); a
-        reopened story that gains articles gets a new revision and an update. The lane is not
-        saved: a new tracker finds the stories of earlier runs in the store."""
+        reopened story that gains articles gets a new revision and an update. A late article
+        that is a near-copy of an article brought back (the deduper's threshold) follows it
+        into its story, as a copy, instead of being clustered. The lane is not saved: a new
+        tracker finds the stories of earlier runs in the store."""
         main = self.clusterer
         lane = self._lane
         oldest = min(a.published for a in old if a.published is not None)
@@ -558,21 +561,41 @@ class StoryTracker:
                 sid: [by_id[a] for a in group if a in by_id][-cap:] for sid, group in groups.items()
             }
 
+        readmitted = {**near(members), **near(pins)}
         lane.readmit(near(members))
         lane.readmit(near(pins), pinned=True)
+        # A late near-copy of an article brought back (a wire story re-posted in an archive)
+        # follows it, as a copy in a batch follows its original, instead of being clustered.
+        index = CopyIndex(self.deduper)
+        for article in (a for group in readmitted.values() for a in group):
+            if article.id in lane.assigned_:
+                index.add(article)
+        copies = {a.id: hit[0] for a in old if len(index) and (hit := index.original_of(a))}
         merged_before = dict(lane.merged_)
         closed_before = len(lane.closed_)
-        story_of = {a.article: a.story for a in lane.partial_fit(old)}
+        story_of = {
+            a.article: a.story for a in lane.partial_fit([a for a in old if a.id not in copies])
+        }
         before = {a: first for a, (first, _) in lane.moved_.items()}
         story_of.update((a, last) for a, (_, last) in lane.moved_.items())
+        # A copy whose original's story closed within this call is clustered after all.
+        orphans = [a for a in old if a.id in copies and copies[a.id] not in lane.assigned_]
+        story_of.update((a.article, a.story) for a in lane.partial_fit(orphans))
+        for article_id, (first, last) in lane.moved_.items():
+            before.setdefault(article_id, first)
+            story_of[article_id] = last
         for article_id in story_of:
             story_of[article_id] = lane.assigned_.get(article_id, story_of[article_id])
+        for copy, original in copies.items():
+            if copy not in story_of:
+                story_of[copy] = lane.assigned_[original]
         placed = _Placed(
             story_of=story_of,
             before=before,
             absorbed=_absorbed_since(lane, merged_before),
             # A pinned story the lane lets go is still live in the live clusterer.
             closed=[sid for sid in lane.closed_[closed_before:] if sid not in main.stories_],
+            copies=len(copies) - len(orphans),
         )
         lane.forget_history()
         return placed
@@ -858,6 +881,7 @@ class _Placed:
     before: dict[str, str]  # readmitted articles that moved: their story before
     absorbed: dict[str, list[str]]  # story -> the known stories it absorbed
     closed: list[str]  # stories the lane closed
+    copies: int  # late articles that follow an article brought back as its near-copy
 
 
 @dataclass(slots=True)
