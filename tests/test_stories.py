@@ -342,6 +342,17 @@ def test_max_brief_articles_must_be_positive(tmp_path: Path):
         StoryTracker(store, max_brief_articles=0)
 
 
+def _repost(report: tuple[str, str], published: str) -> dict:
+    """A near-copy of ``report`` (title, text), as another outlet re-posts a wire story."""
+    title, text = report
+    return {
+        "title": f"{title} (updated)",
+        "text": text + " Updated at noon with the council's figures.",
+        "outlet": "Coast FM",
+        "published": published,
+    }
+
+
 def test_a_copy_of_an_earlier_batchs_article_follows_it_even_after_a_restart(tmp_path: Path):
     """Copies are collapsed across batches too, not only within one: a wire story re-posted in a
     later batch (or a later run) joins its original's story and is counted as a copy."""
@@ -352,15 +363,9 @@ def test_a_copy_of_an_earlier_batchs_article_follows_it_even_after_a_restart(tmp
     corpus = tmp_path / "news.jsonl"
     write_jsonl(corpus, [FLOOD, ELECTION])
     articles, _ = tidings.load([corpus])
-    title, text = FLOOD[0]
-    repost = {
-        "title": f"{title} (updated)",
-        "text": text + " Updated at noon with the council's figures.",
-        "outlet": "Coast FM",
-        "published": "2024-05-10T09:00:00Z",
-    }
+    title, _ = FLOOD[0]
     other = tmp_path / "copy.jsonl"
-    other.write_text(json.dumps(repost) + "\n", encoding="utf-8")
+    other.write_text(json.dumps(_repost(FLOOD[0], "2024-05-10T09:00:00Z")) + "\n", encoding="utf-8")
     [copy], _ = tidings.load([other])
     original = next(a for a in articles if a.title == title)
 
@@ -954,14 +959,8 @@ def test_a_late_copy_of_a_closed_storys_article_follows_it(tmp_path: Path):
 
     flood, _ = tidings.load(_records(FLOOD, "05", "North Post"))
     election, _ = tidings.load(_records(ELECTION, "08", "Daily Wire"))
-    title, text = FLOOD[1]
-    repost = {
-        "title": f"{title} (updated)",
-        "text": text + " Updated at noon with the council's figures.",
-        "outlet": "Coast FM",
-        "published": "2024-05-12T15:00:00Z",
-    }
-    [copy], _ = tidings.load([repost])
+    title, _ = FLOOD[1]
+    [copy], _ = tidings.load([_repost(FLOOD[1], "2024-05-12T15:00:00Z")])
     original = next(a for a in flood if a.title == title)
     with open_store(str(tmp_path / "late-copy.db")) as store:
         with StoryTracker(store) as tracker:
