@@ -58,6 +58,7 @@ It exits 0 with a message when the shared data is absent.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import math
@@ -136,9 +137,10 @@ def run_tidings(
     articles: Sequence[Any], method: str = "story-graph.v1", **params: Any
 ) -> tuple[list[str], float]:
     from tidings.cluster import CLUSTERERS
+    from tidings.stories import published_order
 
     clusterer = CLUSTERERS.get(method)(**params)
-    stream = sorted(articles, key=lambda a: (a.published.timestamp() if a.published else 0.0, a.id))
+    stream = published_order(articles)  # as the story tracker orders them
     start = time.perf_counter()
     assigned = {}
     for i in range(0, len(stream), CALL):
@@ -148,6 +150,11 @@ def run_tidings(
     seconds = time.perf_counter() - start
     # A story may have merged into another after the call that assigned the article.
     return [clusterer.resolve(assigned[a.id]) for a in articles], seconds
+
+
+def _stories_by_id(articles: Sequence[Any], **params: Any) -> dict[str, str]:
+    """Article id -> story, from :func:`run_tidings` with ``story-graph.v1`` and ``params``."""
+    return dict(zip((a.id for a in articles), run_tidings(articles, **params)[0], strict=True))
 
 
 def tfidf(articles: Sequence[Any]) -> Any:
@@ -381,13 +388,9 @@ _SYLLABLES = [
 ]
 
 
-def synthetic_records(
-    n: int, seed: int = 0, kinds: int | None = None
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """``n`` synthetic article records (see the module docstring) and their event labels.
-    ``kinds``: cycle through only the first ``kinds`` topics, so that events of one kind (one
-    topic's sentences, another place) overlap in time, as two quakes reported in the same week."""
-    rng = random.Random(seed)
+@functools.cache
+def _topic_sentences() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Each DUC topic's sentences of six words or more, and its titles (read once)."""
     pools: dict[str, list[str]] = {}
     titles: dict[str, list[str]] = {}
     for record in duc_records():
@@ -400,6 +403,25 @@ def synthetic_records(
         pools.setdefault(record["topic"], []).extend(sentences)
         if record["title"]:
             titles.setdefault(record["topic"], []).append(record["title"])
+    return pools, titles
+
+
+def _report_text(rng: random.Random, pool: Sequence[str], place: str) -> str:
+    """One synthetic report: 8-20 sentences drawn from ``pool``, the first led by ``place``,
+    in paragraphs of two."""
+    chosen = rng.sample(pool, min(len(pool), rng.randint(8, 20)))
+    chosen[0] = f"{place} - {chosen[0]}"
+    return "\n\n".join("  ".join(chosen[i : i + 2]) for i in range(0, len(chosen), 2))
+
+
+def synthetic_records(
+    n: int, seed: int = 0, kinds: int | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """``n`` synthetic article records (see the module docstring) and their event labels.
+    ``kinds``: cycle through only the first ``kinds`` topics, so that events of one kind (one
+    topic's sentences, another place) overlap in time, as two quakes reported in the same week."""
+    rng = random.Random(seed)
+    pools, titles = _topic_sentences()
     topics = sorted(pools)[:kinds]
     per_event = 25
     start = datetime(2020, 1, 1, tzinfo=UTC)
@@ -409,14 +431,12 @@ def synthetic_records(
         place = "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
         opened = start + timedelta(hours=12 * event)
         for k in range(min(per_event, n - event * per_event)):
-            chosen = rng.sample(pools[topic], min(len(pools[topic]), rng.randint(8, 20)))
-            chosen[0] = f"{place} - {chosen[0]}"
-            paragraphs = ["  ".join(chosen[i : i + 2]) for i in range(0, len(chosen), 2)]
+            text = _report_text(rng, pools[topic], place)
             when = opened + timedelta(seconds=rng.uniform(0, 10 * 86400))
             title = rng.choice(titles.get(topic, ["News"])).title()
             records.append(
                 {
-                    "text": "\n\n".join(paragraphs),
+                    "text": text,
                     "title": f"{title} in {place}",
                     "published": when.isoformat(),
                     "url": f"https://synthetic.example/{event}/{k}",
@@ -565,21 +585,6 @@ def input_order(n: int = 3000, call: int = 200) -> None:
 POLNEAR = ROOT.parent / "shared" / "data" / "attribution"
 
 
-def _stream_stories(articles: Sequence[Any], call: int = 200, **params: Any) -> dict[str, str]:
-    """Article id -> story, the articles clustered in publication order in calls of ``call``
-    with a ``story-graph.v1`` clusterer made with ``params`` (the news defaults otherwise)."""
-    from tidings.cluster_graph import GraphStoryClusterer
-    from tidings.stories import published_order
-
-    clusterer = GraphStoryClusterer(**params)
-    stream = published_order(articles)
-    assigned: dict[str, str] = {}
-    for i in range(0, len(stream), call):
-        assigned.update((x.article, x.story) for x in clusterer.partial_fit(stream[i : i + call]))
-        assigned.update((a, to) for a, (_, to) in clusterer.moved_.items())
-    return {a.id: clusterer.resolve(assigned[a.id]) for a in stream}
-
-
 def granularity(values: Sequence[float] = (0.015, 0.03, 0.05)) -> None:
     """What the resolution (``--resolution``) does to stories: BCubed on DUC's topics and on
     synthetic events (of distinct kinds, and of few kinds overlapping in time), and, with no
@@ -628,11 +633,11 @@ def granularity(values: Sequence[float] = (0.015, 0.03, 0.05)) -> None:
             duc.append(bcubed([gold[i] for i in idx], pred)[2])
         events = []
         for loaded, labels in synthetic.values():
-            story = _stream_stories(loaded, resolution=resolution)
+            story = _stories_by_id(loaded, resolution=resolution)
             events.append(bcubed(labels, [story[a.id] for a in loaded]))
         shape = "–"
         if news:
-            story = _stream_stories(news, resolution=resolution)
+            story = _stories_by_id(news, resolution=resolution)
             members: dict[str, list[Any]] = {}
             for a in news:
                 members.setdefault(story[a.id], []).append(a)
@@ -668,28 +673,17 @@ def _flood_stream(size: int, seed: int = 5) -> tuple[list[Any], dict[str, str]]:
 
     records, labels = synthetic_records(2000)
     rng = random.Random(seed)
-    topic = "D0601A"
-    pool = [
-        s.strip()
-        for r in duc_records()
-        if r["topic"] == topic
-        for p in r["text"].split("\n\n")
-        for s in _SENTENCE.split(p)
-        if len(s.split()) >= 6
-    ]
+    pool = _topic_sentences()[0]["D0601A"]
     start = datetime(2020, 1, 20, tzinfo=UTC)
     events = [("big", size)] + [(f"small{k}", 4) for k in range(12)]
     for name, count in events:
         place = "".join(rng.choice(_SYLLABLES) for _ in range(3)).capitalize()
         for k in range(count):
-            chosen = rng.sample(pool, rng.randint(8, 20))
-            chosen[0] = f"{place} - {chosen[0]}"
+            text = _report_text(rng, pool, place)
             when = start + timedelta(seconds=rng.uniform(0, 4 * 86400))
             records.append(
                 {
-                    "text": "\n\n".join(
-                        "  ".join(chosen[i : i + 2]) for i in range(0, len(chosen), 2)
-                    ),
+                    "text": text,
                     "title": f"News in {place}",
                     "published": when.isoformat(),
                     "url": f"https://flood.example/{name}/{k}",
@@ -724,7 +718,7 @@ def flood(sizes: Sequence[int] = (60, 150, 400, 1000)) -> None:
             )
             if share is not None and not params:
                 continue  # code from before join_share: only its own behaviour
-            story = _stream_stories(articles, **params)
+            story = _stories_by_id(articles, **params)
             big = Counter(story[a.id] for a in articles if label[a.id] == "big")
             main = big.most_common(1)[0][0]
             small = [[a for a in articles if label[a.id] == f"small{k}"] for k in range(12)]
