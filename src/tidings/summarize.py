@@ -26,6 +26,7 @@ under a second. Past ``max_candidates`` sentences, only the highest-scoring ones
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import math
 import os
@@ -33,8 +34,10 @@ import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -100,8 +103,8 @@ def solve_milp(
     and halves the summariser's time per DUC topic. With continuous variables, the HiGHS in scipy
     1.17 sometimes writes a debug line ("HighsMipSolverData::transformNewIntegerFeasibleSolution ...") straight to file
     descriptor 1, which would corrupt ``tidings brief --format json``. So for the duration of the
-    solve, descriptor 1 points at stderr (under a lock; Python-level ``sys.stdout`` is flushed
-    first). Turning presolve off also avoids the line, but made story tracking 2.5x slower.
+    solve, descriptor 1 points at stderr (:func:`native_stdout_to_stderr`). Turning presolve off
+    also avoids the line, but made story tracking 2.5x slower.
     """
     from scipy.optimize import Bounds, milp
 
@@ -116,18 +119,47 @@ def solve_milp(
             options={"time_limit": time_limit, "disp": False, "mip_rel_gap": mip_gap},
         )
 
+    with native_stdout_to_stderr():
+        return solve()
+
+
+@contextmanager
+def native_stdout_to_stderr() -> Iterator[None]:
+    """Send what native code prints to standard output meanwhile to stderr instead (HiGHS's
+    debug line, see :func:`solve_milp`): file descriptor 1 points at stderr, under a lock, with
+    Python's ``sys.stdout`` flushed first and the C library's stdout buffer flushed before it is
+    pointed back. Without that last flush, a line C buffered (stdout is fully buffered when it is
+    a file or a pipe, unless Python runs unbuffered) would be written later, to the real stdout."""
     with _STDOUT_LOCK:
         sys.stdout.flush()
         try:
             saved = os.dup(1)
             os.dup2(2, 1)
         except OSError:  # no descriptor 1 or 2 (a daemon): nothing to protect
-            return solve()
+            yield
+            return
         try:
-            return solve()
+            yield
         finally:
+            _flush_c_stdout()
             os.dup2(saved, 1)
             os.close(saved)
+
+
+def _flush_c_stdout() -> None:
+    """``fflush(NULL)``: write out every C stdio buffer (POSIX; elsewhere nothing is done)."""
+    libc = _libc()
+    if libc is not None:
+        libc.fflush(None)
+
+
+@lru_cache(maxsize=1)
+def _libc() -> Any:
+    """The C library this process runs on, or None where it cannot be loaded by name (Windows)."""
+    try:
+        return ctypes.CDLL(None)
+    except (OSError, TypeError):
+        return None
 
 
 @SUMMARIZERS.register("extractive.v1")
