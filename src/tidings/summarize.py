@@ -128,8 +128,9 @@ def native_stdout_to_stderr() -> Iterator[None]:
     """Send what native code prints to standard output meanwhile to stderr instead (HiGHS's
     debug line, see :func:`solve_milp`): file descriptor 1 points at stderr, under a lock, with
     Python's ``sys.stdout`` and the C library's buffers flushed first, and the C library's
-    buffers flushed again before it is pointed back. Without that last flush, a line C buffered (stdout is fully buffered when it is
-    a file or a pipe, unless Python runs unbuffered) would be written later, to the real stdout."""
+    buffers flushed again before it is pointed back. Without that last flush, a line C
+    buffered (stdout is fully buffered when it is a file or a pipe, unless Python runs
+    unbuffered) would be written later, to the real stdout."""
     with _STDOUT_LOCK:
         sys.stdout.flush()
         _flush_c_stdout()  # what C buffered before this goes where it was meant to
