@@ -197,7 +197,8 @@ class GraphStoryClusterer(StoryClusterer):
     total_: float = field(default=0.0, init=False, repr=False, compare=False)
     _start: int = field(default=0, init=False, repr=False, compare=False)  # counter_ at call start
     # Articles readmitted as pinned (see readmit): they never move, and their stories are
-    # never refined, merged away or merged with one another. Not saved.
+    # never merged away or merged with one another (refined, only new articles leave them).
+    # Not saved.
     pinned_: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     # The features of the articles readmitted last (a pure function of the article and the
     # configuration), so a story brought back again is not featurised again. Not saved.
@@ -242,7 +243,8 @@ class GraphStoryClusterer(StoryClusterer):
             pinned: the stories are held by another clusterer (the story tracker's live one,
                 while this is its lane of late articles): new articles may join them, and a
                 story of new articles may merge into one, but their own articles never move,
-                they are never refined, never merged away, and never merged with one another.
+                they are never merged away, and never merged with one another. Refining one
+                may split off a group of the new articles that joined it, never its own.
 
         Returns:
             The ids of the stories readmitted.
@@ -613,15 +615,20 @@ class GraphStoryClusterer(StoryClusterer):
             community = self.communities_.get(sid)
             if community is None or community.size < max(2, _REFINE_GROWTH * community.refined):
                 continue
-            if self._fixed(sid):
-                continue
             groups = self._groups(community.articles, penalty)
             community.refined = community.size
             if len(groups) < 2:
                 continue
             groups.sort(key=lambda g: (-len(g), min(self.order_[a] for a in g)))
+            if self._fixed(sid):
+                # Its own (pinned) articles never leave; a group of articles that joined it
+                # here may, as from any story (an event whose first report the placement put
+                # into a pinned story of another event would otherwise stay in it for good).
+                leaving = [g for g in groups if self.pinned_.isdisjoint(g)]
+            else:
+                leaving = groups[1:]
             rest = set(community.articles)
-            for group in groups[1:]:
+            for group in leaving:
                 rest -= group
                 k_group = sum(self.nodes_[a].degree for a in group)
                 across: dict[bool, float] = {}
