@@ -519,6 +519,31 @@ def test_an_event_placed_into_a_pinned_story_of_its_kind_leaves_it():
     assert set(lane.live_stories()["peru"]) == {a.id for a in PERU}
 
 
+def test_a_late_report_stored_in_a_pinned_story_can_leave_it_later():
+    """A lane put Nepal's first report, alone, into Peru's pinned story (its only links went
+    there). The next lane brings the story back with Peru's reports pinned and that report not:
+    when the rest of Nepal's reports come, it leaves with them, reported as moved. Pinned whole,
+    as the tracker used to bring such stories back, Nepal's quake joins Peru's story for good."""
+    first = GraphStoryClusterer()
+    first.partial_fit([UNRELATED])
+    first.readmit({"peru": PERU}, pinned=True)
+    first.partial_fit(NEPAL[:1])
+    assert first.story_of(NEPAL[0].id) == "peru"
+
+    def next_lane(pinned: bool | set[str]) -> GraphStoryClusterer:
+        lane = GraphStoryClusterer()
+        lane.partial_fit([UNRELATED])
+        lane.readmit({"peru": PERU + NEPAL[:1]}, pinned=pinned)
+        lane.partial_fit(NEPAL[1:])
+        return lane
+
+    lane = next_lane({a.id for a in PERU})
+    (nepal,) = stories_of(lane, NEPAL)
+    assert nepal != "peru" and stories_of(lane, PERU) == {"peru"}
+    assert lane.moved_ == {NEPAL[0].id: ("peru", nepal)}
+    assert stories_of(next_lane(True), NEPAL) == {"peru"}
+
+
 def test_a_story_brought_back_again_is_not_featurised_again():
     """release() lets a readmitted story go without closing it; readmitting it again takes its
     articles' features from the cache (the embedder is not called) and gives the same nodes."""

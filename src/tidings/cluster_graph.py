@@ -216,7 +216,10 @@ class GraphStoryClusterer(StoryClusterer):
         return {sid: tuple(c.articles) for sid, c in self.communities_.items()}
 
     def readmit(
-        self, stories: Mapping[str, Sequence[Article]], *, pinned: bool = False
+        self,
+        stories: Mapping[str, Sequence[Article]],
+        *,
+        pinned: bool | Collection[str] = False,
     ) -> list[str]:
         """Bring back stories that closed and left memory, as live stories holding the given
         articles, so that articles of their time can join them (the story tracker reads them
@@ -244,7 +247,9 @@ class GraphStoryClusterer(StoryClusterer):
                 while this is its lane of late articles): new articles may join them, and a
                 story of new articles may merge into one, but their own articles never move,
                 they are never merged away, and never merged with one another. Refining one
-                may split off a group of the new articles that joined it, never its own.
+                may split off a group of the new articles that joined it, never its own. A
+                collection of article ids: only those are pinned, and the stories that hold one
+                are pinned stories; their other articles may leave them as new ones may.
 
         Returns:
             The ids of the stories readmitted.
@@ -280,7 +285,7 @@ class GraphStoryClusterer(StoryClusterer):
             for _ in articles:
                 feats, vector = next(vectors)
                 self._add_node(feats, vector, feats.when, sid, touched)
-                if pinned:
+                if pinned is True or (not isinstance(pinned, bool) and feats.id in pinned):
                     self.pinned_.add(feats.id)
         return list(todo)
 

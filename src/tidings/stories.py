@@ -493,8 +493,9 @@ class StoryTracker:
         its articles dated within the window of the late ones (at most ``max_brief_articles``,
         those that joined last). A story the live clusterer holds is brought back *pinned*,
         with the articles it holds there: late reports can join it, but the lane moves none of
-        its articles and never merges it away, so the live clusterer's stories stay as they
-        are. The lane's other stories are written closed (the live stream is past them); a
+        those articles and never merges it away, so the live clusterer's stories stay as they
+        are. The late reports an earlier lane put into it come back with it unpinned, so that
+        those that turn out to be another event's can leave it. The lane's other stories are written closed (the live stream is past them); a
         reopened story that gains articles gets a new revision and an update. A late article
         that is a near-copy of an article brought back (the deduper's threshold) follows it
         into its story, as a copy, instead of being clustered. The lane is not saved: a new
@@ -545,8 +546,11 @@ class StoryTracker:
         cap = self.max_brief_articles
         newest = max(a.published for a in old if a.published is not None)
         members = {sid: list(story.articles[-10 * cap :]) for sid, story in wanted.items()}
+        # A held story's articles that the live clusterer does not hold are late reports an
+        # earlier lane put there: brought back with it, but not pinned, so that the lane can
+        # take out those that turn out to be another event's.
         pins = {
-            sid: [a for a in story.articles if main.assigned_.get(a) == sid][-10 * cap :]
+            sid: [a for a in story.articles if main.assigned_.get(a, sid) == sid][-10 * cap :]
             for sid, story in held.items()
         }
         ids = [a for group in (*members.values(), *pins.values()) for a in group]
@@ -561,9 +565,13 @@ class StoryTracker:
                 sid: [by_id[a] for a in group if a in by_id][-cap:] for sid, group in groups.items()
             }
 
-        readmitted = {**near(members), **near(pins)}
+        own = {a for sid, group in pins.items() for a in group if main.assigned_.get(a) == sid}
+        pinned = {
+            sid: group for sid, group in near(pins).items() if any(a.id in own for a in group)
+        }
+        readmitted = {**near(members), **pinned}
         lane.readmit(near(members))
-        lane.readmit(near(pins), pinned=True)
+        lane.readmit(pinned, pinned=own)
         # A late near-copy of an article brought back (a wire story re-posted in an archive)
         # follows it, as a copy in a batch follows its original, instead of being clustered.
         index = CopyIndex(self.deduper)
