@@ -183,8 +183,8 @@ def test_an_event_reported_a_hundred_times_at_once_is_one_story():
     """A story's bar grows with its size while each article links to only 20 others, and the
     reports of an event new in a mini-batch used to pair off among themselves: before the
     share rule and the ordered placement (at c9c74e6), 120 reports of one flood in three days
-    became 12 stories of 1-19. Placed as they came, and free to join a story that holds 40% of their
-    links within a burst, they are one story, apart from the quakes and the festival. (The two
+    became 12 stories of 1-19. Placed as they came, and free to join a story that holds 40% of
+    their links within a burst, they are one story, apart from the quakes and the festival. (The two
     quakes share a story here, with or without the share: the flood's many strong links raise
     the mean link weight that the bar is measured against; benchmarks/RESULTS.md.)"""
     flood = _flood(120)

@@ -24,14 +24,14 @@ article links to only ``neighbors`` others, so past some dozens of articles no r
 a story however alike they all were; so an article (or a group) may also join a story when its
 links to it between articles no more than ``burst`` (3 days) apart hold more than ``join_share``
 (40%) of its own link weight: the reports of one burst of news hold together whatever their
-number, while a beat reported for months does not chain into one story. The new articles of a mini-batch of ``batch_size`` are first placed one by one
-in time order, each seeing only the articles before it (so an event's reports join the story its
-first reports open instead of pairing off among themselves); then every article whose links
-changed (the new ones, their neighbours and the neighbours they displaced) is moved to its best
-story, for at most ``max_passes`` passes; then each story
-they are in is *refined* (the Leiden method's step, Traag et al. 2019): its articles are grouped
-afresh, by the same moves among themselves, and a group whose links to the rest of its story are
-weaker than the gain asks leaves it; last, the stories merge pairwise while
+number, while a beat reported for months does not chain into one story. The new articles of a
+mini-batch of ``batch_size`` are first placed one by one in time order, each seeing only the
+articles before it (so an event's reports join the story its first reports open instead of
+pairing off among themselves); then every article whose links changed (the new ones, their
+neighbours and the neighbours they displaced) is moved to its best story, for at most
+``max_passes`` passes; then each story they are in is *refined* (the Leiden method's step,
+Traag et al. 2019): its articles are grouped afresh, by the same moves among themselves, and a
+group whose links to the rest of its story are weaker than the gain asks leaves it; last, the stories merge pairwise while
 ``w(C, D) - resolution * K_C * K_D / k_mean > 0``, best pair first. With fewer than
 ``1 / resolution`` live articles, the factor ``resolution / k_mean`` is raised to classic
 modularity's ``1 / (n * k_mean)``: a handful of articles cannot support the finer bar.
@@ -174,9 +174,9 @@ class GraphStoryClusterer(StoryClusterer):
             into one story of 517 of its 923 articles. ``join_share=None``: the modularity gain
             alone, as before. 0.4 and 3 days keep the synthetic floods of 60-1,000 reports in one
             story, or two with a stray report; 0.45 or 0.5, or a burst of 1-2 days, left them
-            in pieces. DUC scores 0.927 / 0.969 /
-            0.917 (duc2006 / duc2007 / mixed) with a share of 0.3, 0.4 or 0.45 and a burst of 1,
-            2, 3 or 7 days, and 0.927 / 0.969 / 0.923 with a share of 0.5 or ``None``.
+            in pieces. DUC scores 0.927 / 0.969 / 0.917 (duc2006 / duc2007 / mixed) with a share
+            of 0.3, 0.4 or 0.45 and a burst of 1, 2, 3 or 7 days, and 0.927 / 0.969 / 0.923
+            with a share of 0.5 or ``None``.
     """
 
     _FORMAT: ClassVar[str] = _STATE_FORMAT
@@ -278,6 +278,7 @@ class GraphStoryClusterer(StoryClusterer):
             cache.move_to_end(article.id)
         while len(cache) > _READMIT_CACHE:
             cache.popitem(last=False)
+        to_pin = {a.id for a in flat} if pinned is True else set(pinned or ())
         vectors = iter(zip(features, self._vectorise(features), strict=True))
         touched: set[str] = set()
         for sid, articles in todo.items():
@@ -285,7 +286,7 @@ class GraphStoryClusterer(StoryClusterer):
             for _ in articles:
                 feats, vector = next(vectors)
                 self._add_node(feats, vector, feats.when, sid, touched)
-                if pinned is True or (not isinstance(pinned, bool) and feats.id in pinned):
+                if feats.id in to_pin:
                     self.pinned_.add(feats.id)
         return list(todo)
 
@@ -645,12 +646,10 @@ class GraphStoryClusterer(StoryClusterer):
                 for a in group:
                     self._sum_links(self.nodes_[a], into_rest, across, burst)
                 k_rest = sum(self.nodes_[a].degree for a in rest)
-                if (
-                    self._gain(
-                        penalty, across.get(True, 0.0), burst.get(True, 0.0), k_group, k_rest
-                    )
-                    >= 0
-                ):
+                gain = self._gain(
+                    penalty, across.get(True, 0.0), burst.get(True, 0.0), k_group, k_rest
+                )
+                if gain >= 0:
                     rest |= group
                     continue
                 story = ""

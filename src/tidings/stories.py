@@ -400,20 +400,12 @@ class StoryTracker:
 
         merged_before = dict(clusterer.merged_)
         closed_before = len(clusterer.closed_)
-        assignments = clusterer.partial_fit(originals)
-        story_of = {a.article: a.story for a in assignments}
+        story_of: dict[str, str] = {}
+        before: dict[str, str] = {}
+        _fit_into(clusterer, originals, story_of, before)
         # An original whose story closed within this call leaves its copy to be clustered.
         late = [a for a in fresh if a.id in earlier and earlier[a.id] not in clusterer.assigned_]
-        # Each call reports its own moves; an article's story before the batch is the first one.
-        before = {a: first for a, (first, _) in clusterer.moved_.items()}
-        story_of.update((a, last) for a, (_, last) in clusterer.moved_.items())
-        story_of.update((a.article, a.story) for a in clusterer.partial_fit(late))
-        for article_id, (first, last) in clusterer.moved_.items():
-            before.setdefault(article_id, first)
-            story_of[article_id] = last
-        # Where each article is now: a later mini-batch may have moved it or merged its story.
-        for article_id in story_of:
-            story_of[article_id] = clusterer.assigned_.get(article_id, story_of[article_id])
+        _fit_into(clusterer, late, story_of, before)
         closed = clusterer.closed_[closed_before:]
         absorbed = _absorbed_since(clusterer, merged_before)
         if placed is not None:
@@ -495,11 +487,12 @@ class StoryTracker:
         with the articles it holds there: late reports can join it, but the lane moves none of
         those articles and never merges it away, so the live clusterer's stories stay as they
         are. The late reports an earlier lane put into it come back with it unpinned, so that
-        those that turn out to be another event's can leave it. The lane's other stories are written closed (the live stream is past them); a
-        reopened story that gains articles gets a new revision and an update. A late article
-        that is a near-copy of an article brought back (the deduper's threshold) follows it
-        into its story, as a copy, instead of being clustered. The lane is not saved: a new
-        tracker finds the stories of earlier runs in the store."""
+        those that turn out to be another event's can leave it. The lane's other stories are
+        written closed (the live stream is past them); a reopened story that gains articles gets
+        a new revision and an update. A late article that is a near-copy of an article brought
+        back (the deduper's threshold) follows it into its story, as a copy, instead of being
+        clustered. The lane is not saved: a new tracker finds the stories of earlier runs in the
+        store."""
         main = self.clusterer
         lane = self._lane
         oldest = min(a.published for a in old if a.published is not None)
@@ -566,34 +559,27 @@ class StoryTracker:
             }
 
         own = {a for sid, group in pins.items() for a in group if main.assigned_.get(a) == sid}
+        closed_near = near(members)
         pinned = {
             sid: group for sid, group in near(pins).items() if any(a.id in own for a in group)
         }
-        readmitted = {**near(members), **pinned}
-        lane.readmit(near(members))
+        lane.readmit(closed_near)
         lane.readmit(pinned, pinned=own)
         # A late near-copy of an article brought back (a wire story re-posted in an archive)
         # follows it, as a copy in a batch follows its original, instead of being clustered.
         index = CopyIndex(self.deduper)
-        for article in (a for group in readmitted.values() for a in group):
+        for article in (a for group in (*closed_near.values(), *pinned.values()) for a in group):
             if article.id in lane.assigned_:
                 index.add(article)
         copies = {a.id: hit[0] for a in old if len(index) and (hit := index.original_of(a))}
         merged_before = dict(lane.merged_)
         closed_before = len(lane.closed_)
-        story_of = {
-            a.article: a.story for a in lane.partial_fit([a for a in old if a.id not in copies])
-        }
-        before = {a: first for a, (first, _) in lane.moved_.items()}
-        story_of.update((a, last) for a, (_, last) in lane.moved_.items())
+        story_of: dict[str, str] = {}
+        before: dict[str, str] = {}
+        _fit_into(lane, [a for a in old if a.id not in copies], story_of, before)
         # A copy whose original's story closed within this call is clustered after all.
         orphans = [a for a in old if a.id in copies and copies[a.id] not in lane.assigned_]
-        story_of.update((a.article, a.story) for a in lane.partial_fit(orphans))
-        for article_id, (first, last) in lane.moved_.items():
-            before.setdefault(article_id, first)
-            story_of[article_id] = last
-        for article_id in story_of:
-            story_of[article_id] = lane.assigned_.get(article_id, story_of[article_id])
+        _fit_into(lane, orphans, story_of, before)
         for copy, original in copies.items():
             if copy not in story_of:
                 story_of[copy] = lane.assigned_[original]
@@ -973,6 +959,24 @@ def analyze_story(articles: Sequence[Article]) -> Analysis:
         {a.id: segment(a) for a in independent},
         source_keys=source_labels(articles, groups),
     )
+
+
+def _fit_into(
+    clusterer: StoryClusterer,
+    articles: Sequence[Article],
+    story_of: dict[str, str],
+    before: dict[str, str],
+) -> None:
+    """Cluster ``articles`` and record in ``story_of`` where every article the call placed or
+    moved is now (a later mini-batch of the call may have moved it or merged its story), and in
+    ``before`` the story a moved article of an earlier call was in: each call reports its own
+    moves, and the first story is the one before the batch."""
+    story_of.update((a.article, a.story) for a in clusterer.partial_fit(articles))
+    for article_id, (first, last) in clusterer.moved_.items():
+        before.setdefault(article_id, first)
+        story_of[article_id] = last
+    for article_id in story_of:
+        story_of[article_id] = clusterer.assigned_.get(article_id, story_of[article_id])
 
 
 def _absorbed_since(
